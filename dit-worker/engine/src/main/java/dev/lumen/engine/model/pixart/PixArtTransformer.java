@@ -1,0 +1,211 @@
+package dev.lumen.engine.model.pixart;
+
+import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.model.Weights;
+import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.tensor.Tensor;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code PixArtTransformer2DModel}: patch embedding with 2-D sin-cos positions, AdaLayerNormSingle
+ * timestep (and, for the 1024-MS checkpoints, resolution/aspect-ratio) conditioning, caption
+ * projection, N blocks of adaLN-modulated self-attention, unmodulated masked cross-attention and a
+ * GELU-tanh MLP, then the final modulated projection and unpatchify. The output keeps all
+ * {@code out_channels} (the learned-sigma half included); callers take what they need.
+ */
+public final class PixArtTransformer {
+    /** diffusers' cross-attention mask value: large, finite, not −∞. */
+    private static final float CAPTION_MASK_BIAS = -10000f;
+    private static final int SINUSOID_DIM = 256;
+    private static final int MICRO_DIM = 256;
+
+    private record Linear(Tensor weight, Tensor bias) {
+    }
+
+    private record Block(Tensor scaleShift, Linear q, Linear k, Linear v, Linear out,
+                         Linear crossQ, Linear crossK, Linear crossV, Linear crossOut, Linear ff1, Linear ff2) {
+    }
+
+    private final PixArtConfig config;
+    private final Ops ops;
+    private final Tensor patchWeight;
+    private final Tensor patchBias;
+    private final Linear caption1;
+    private final Linear caption2;
+    private final Linear time1;
+    private final Linear time2;
+    private final Linear resolution1;
+    private final Linear resolution2;
+    private final Linear aspect1;
+    private final Linear aspect2;
+    private final Linear adaLinear;
+    private final Block[] blocks;
+    private final Tensor finalScaleShift;
+    private final Linear projOut;
+    private final Map<Long, Tensor> positionCache = new HashMap<>();
+
+    public PixArtTransformer(PixArtConfig config, TensorSource source, Ops ops) {
+        this.config = config;
+        this.ops = ops;
+        Weights w = new Weights(source, ops);
+        int d = config.hiddenSize();
+        int p = config.patchSize();
+        this.patchWeight = w.get("pos_embed.proj.weight", d, config.inChannels(), p, p);
+        this.patchBias = w.get("pos_embed.proj.bias", d);
+        this.caption1 = linear(w, "caption_projection.linear_1", d, config.captionChannels());
+        this.caption2 = linear(w, "caption_projection.linear_2", d, d);
+        this.time1 = linear(w, "adaln_single.emb.timestep_embedder.linear_1", d, SINUSOID_DIM);
+        this.time2 = linear(w, "adaln_single.emb.timestep_embedder.linear_2", d, d);
+        if (config.useAdditionalConditions()) {
+            int third = d / 3;
+            this.resolution1 = linear(w, "adaln_single.emb.resolution_embedder.linear_1", third, MICRO_DIM);
+            this.resolution2 = linear(w, "adaln_single.emb.resolution_embedder.linear_2", third, third);
+            this.aspect1 = linear(w, "adaln_single.emb.aspect_ratio_embedder.linear_1", third, MICRO_DIM);
+            this.aspect2 = linear(w, "adaln_single.emb.aspect_ratio_embedder.linear_2", third, third);
+        } else {
+            this.resolution1 = this.resolution2 = this.aspect1 = this.aspect2 = null;
+        }
+        this.adaLinear = linear(w, "adaln_single.linear", 6 * d, d);
+        this.blocks = new Block[config.numLayers()];
+        int ff = 4 * d;
+        for (int l = 0; l < blocks.length; l++) {
+            Weights b = w.at("transformer_blocks." + l);
+            blocks[l] = new Block(b.get("scale_shift_table", 6, d),
+                    linear(b, "attn1.to_q", d, d), linear(b, "attn1.to_k", d, d), linear(b, "attn1.to_v", d, d),
+                    linear(b, "attn1.to_out.0", d, d),
+                    linear(b, "attn2.to_q", d, d), linear(b, "attn2.to_k", d, d), linear(b, "attn2.to_v", d, d),
+                    linear(b, "attn2.to_out.0", d, d),
+                    linear(b, "ff.net.0.proj", ff, d), linear(b, "ff.net.2", d, ff));
+        }
+        this.finalScaleShift = w.get("scale_shift_table", 2, d);
+        this.projOut = linear(w, "proj_out", p * p * config.outChannels(), d);
+    }
+
+    private static Linear linear(Weights w, String name, int out, int in) {
+        return new Linear(w.get(name + ".weight", out, in), w.get(name + ".bias", out));
+    }
+
+    private Tensor apply(Linear l, Tensor x) {
+        return ops.linear(x, l.weight(), l.bias());
+    }
+
+    public PixArtConfig config() {
+        return config;
+    }
+
+    /**
+     * Projects caption embeddings {@code [B, S, caption_channels]} (T5 output) and precomputes each
+     * block's cross-attention keys and values. {@code mask} is {@code [B·S]} of 1 (token) / 0 (padding).
+     */
+    public CaptionContext prepareCaption(Tensor captionEmbeds, float[] mask) {
+        int[] s = captionEmbeds.shape();
+        int batch = s[0];
+        int tokens = s[1];
+        if (s[2] != config.captionChannels()) {
+            throw new IllegalArgumentException("caption embeddings have " + s[2] + " channels, the transformer expects "
+                    + config.captionChannels());
+        }
+        if (mask.length != batch * tokens) {
+            throw new IllegalArgumentException("caption mask has " + mask.length + " entries for " + batch + "×" + tokens);
+        }
+        Tensor projected = apply(caption2, ops.geluTanh(apply(caption1, captionEmbeds)));
+        Tensor[] keys = new Tensor[blocks.length];
+        Tensor[] values = new Tensor[blocks.length];
+        for (int l = 0; l < blocks.length; l++) {
+            keys[l] = apply(blocks[l].crossK(), projected);
+            values[l] = apply(blocks[l].crossV(), projected);
+        }
+        float[] bias = new float[mask.length];
+        for (int i = 0; i < mask.length; i++) {
+            bias[i] = (1f - mask[i]) * CAPTION_MASK_BIAS;
+        }
+        return new CaptionContext(batch, tokens, keys, values, ops.fromHost(bias, batch, tokens));
+    }
+
+    /**
+     * The conditioning of one step: {@code t6 [B, 6, D]} (per-block modulation before the blocks'
+     * tables are added) and {@code embedded [B, 1, D]} (the final layer's modulation input).
+     * {@code resolution} ([B·2] height, width in pixels) and {@code aspectRatio} ([B]) are only used
+     * by checkpoints with micro-conditions.
+     */
+    public record Conditioning(Tensor t6, Tensor embedded) {
+    }
+
+    public Conditioning condition(float[] timesteps, float[] resolution, float[] aspectRatio) {
+        int batch = timesteps.length;
+        int d = config.hiddenSize();
+        Tensor t = ops.fromHost(Embeddings.sinusoidal(timesteps, SINUSOID_DIM), batch, SINUSOID_DIM);
+        Tensor cond = apply(time2, ops.silu(apply(time1, t)));
+        if (config.useAdditionalConditions()) {
+            if (resolution == null || aspectRatio == null) {
+                throw new IllegalArgumentException("this transformer (use_additional_conditions) needs the resolution "
+                        + "and aspect-ratio conditions");
+            }
+            Tensor res = ops.fromHost(Embeddings.sinusoidal(resolution, MICRO_DIM), 2 * batch, MICRO_DIM);
+            Tensor ar = ops.fromHost(Embeddings.sinusoidal(aspectRatio, MICRO_DIM), batch, MICRO_DIM);
+            float[] resEmb = ops.toHost(apply(resolution2, ops.silu(apply(resolution1, res))));
+            float[] arEmb = ops.toHost(apply(aspect2, ops.silu(apply(aspect1, ar))));
+            // [h-emb, w-emb, ar-emb] per batch row, each d/3 wide, added to the timestep embedding.
+            int third = d / 3;
+            float[] micro = new float[batch * d];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(resEmb, b * 2 * third, micro, b * d, 2 * third);
+                System.arraycopy(arEmb, b * third, micro, b * d + 2 * third, third);
+            }
+            cond = ops.add(cond, ops.fromHost(micro, batch, d));
+        }
+        Tensor t6 = ops.reshape(apply(adaLinear, ops.silu(cond)), batch, 6, d);
+        return new Conditioning(t6, ops.reshape(cond, batch, 1, d));
+    }
+
+    /**
+     * One forward pass: {@code latents [B, C, H, W]} at the given per-row timesteps → the model output
+     * {@code [B, out_channels, H, W]}.
+     */
+    public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning) {
+        int[] ls = latents.shape();
+        int batch = ls[0];
+        int p = config.patchSize();
+        if (ls[1] != config.inChannels() || ls[2] % p != 0 || ls[3] % p != 0) {
+            throw new IllegalArgumentException("latents " + java.util.Arrays.toString(ls) + " do not fit a transformer with "
+                    + config.inChannels() + " input channels and patch " + p);
+        }
+        if (caption.batch() != batch) {
+            throw new IllegalArgumentException("caption batch " + caption.batch() + " ≠ latent batch " + batch);
+        }
+        int h = ls[2] / p;
+        int w = ls[3] / p;
+        int d = config.hiddenSize();
+        Tensor x = ops.imageToTokens(ops.conv2d(latents, patchWeight, patchBias, p, 0));
+        x = ops.add(x, positions(h, w));
+        float eps = config.normEps();
+        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            Tensor mod = ops.add(conditioning.t6(), b.scaleShift());
+            Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
+            Tensor att = ops.attention(apply(b.q(), n), apply(b.k(), n), apply(b.v(), n), config.numHeads(), scale,
+                    null, null);
+            ops.addGatedInPlace(x, mod, 2, apply(b.out(), att));
+            // Cross-attention reads the residual stream directly: no norm, no gate.
+            Tensor cross = ops.attention(apply(b.crossQ(), x), caption.keys()[l], caption.values()[l],
+                    config.numHeads(), scale, caption.keyBias(), null);
+            ops.addInPlace(x, apply(b.crossOut(), cross));
+            n = ops.layerNormModulate(x, mod, 3, 4, eps);
+            ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+        }
+        // The final layer is modulated by the embedded timestep itself, not by t6.
+        Tensor finalMod = ops.add(conditioning.embedded(), finalScaleShift);
+        Tensor y = ops.layerNormModulate(x, finalMod, 0, 1, eps);
+        Tensor out = apply(projOut, y);
+        return ops.unpatchify(ops.reshape(out, batch, h * w, p * p * config.outChannels()), h, w, p,
+                config.outChannels());
+    }
+
+    private Tensor positions(int h, int w) {
+        return positionCache.computeIfAbsent(((long) h << 32) | w, key -> ops.fromHost(
+                Embeddings.positions2d(config.hiddenSize(), h, w, config.baseSize(), config.interpolationScale()),
+                h * w, config.hiddenSize()));
+    }
+}

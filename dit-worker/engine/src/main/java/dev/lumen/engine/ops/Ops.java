@@ -1,0 +1,113 @@
+package dev.lumen.engine.ops;
+
+import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.tensor.Tensor;
+
+/**
+ * The operations the PixArt, T5 and VAE models are written against, once. A backend (CPU
+ * reference, Vulkan) implements each on its own tensors; model code never looks inside a tensor.
+ *
+ * <p>Conventions: activations are float32 (a backend may store them narrower where documented);
+ * weights keep their stored dtype and are widened while computing. Linear weights follow PyTorch
+ * ({@code [out, in]}, {@code y = x·Wᵀ + b}); images are NCHW; token tensors are
+ * {@code [batch, tokens, channels]}. Every operation returns a new tensor and leaves its inputs
+ * unchanged unless its name says otherwise.
+ */
+public interface Ops extends AutoCloseable {
+
+    /** Short backend name ("cpu", "vulkan") for logs and benchmark tables. */
+    String name();
+
+    // ---- data movement --------------------------------------------------------------------
+
+    /** A weight tensor read from a checkpoint, kept in its stored dtype (no fp32 copy of large weights). */
+    Tensor weight(TensorSource source, String name);
+
+    /** Uploads float32 host values with the given shape. */
+    Tensor fromHost(float[] values, int... shape);
+
+    /** Copies a tensor's values to a new float32 host array (row-major). */
+    float[] toHost(Tensor t);
+
+    /** The same data seen with another shape of equal size (no copy). */
+    Tensor reshape(Tensor t, int... shape);
+
+    /** Rows {@code ids[i]} of an embedding table {@code [vocab, D]} → {@code [ids.length, D]}. */
+    Tensor embedding(Tensor table, int[] ids);
+
+    /** Concatenates tensors of equal trailing shape along dimension 0. */
+    Tensor concat0(Tensor... parts);
+
+    // ---- linear algebra --------------------------------------------------------------------
+
+    /** {@code x[..., K] · Wᵀ + b} with {@code W [N, K]} and optional bias {@code [N]} → {@code [..., N]}. */
+    Tensor linear(Tensor x, Tensor weight, Tensor bias);
+
+    /**
+     * Multi-head attention {@code softmax(scale·Q·Kᵀ + bias)·V}, without materialising all scores at
+     * once. {@code q [B, Sq, H·d]}, {@code k, v [B, Sk, H·d]} → {@code [B, Sq, H·d]}; head {@code h}
+     * uses channels {@code [h·d, (h+1)·d)}. {@code keyBias [B, Sk]} (nullable) is added to every
+     * query's scores (masks); {@code headBias [H, Sq, Sk]} (nullable) is shared by the batch (T5's
+     * relative positions).
+     */
+    Tensor attention(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor keyBias, Tensor headBias);
+
+    // ---- normalisation -----------------------------------------------------------------------
+
+    /** LayerNorm over the last dimension without affine parameters (biased variance). */
+    Tensor layerNorm(Tensor x, float eps);
+
+    /**
+     * adaLN: {@code LN(x)·(1 + scale) + shift} where shift and scale are rows {@code shiftRow} and
+     * {@code scaleRow} of {@code mod [B, R, D]}, broadcast over the tokens of {@code x [B, N, D]}.
+     */
+    Tensor layerNormModulate(Tensor x, Tensor mod, int shiftRow, int scaleRow, float eps);
+
+    /** T5's RMS norm: {@code w ⊙ x / sqrt(mean(x²) + eps)} over the last dimension. */
+    Tensor rmsNorm(Tensor x, Tensor weight, float eps);
+
+    /** GroupNorm of {@code x [B, C, H, W]} with affine {@code weight, bias [C]}. */
+    Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps);
+
+    // ---- element-wise ------------------------------------------------------------------------
+
+    Tensor geluTanh(Tensor x);
+
+    Tensor silu(Tensor x);
+
+    /** {@code a + b} with NumPy broadcasting. */
+    Tensor add(Tensor a, Tensor b);
+
+    /** {@code a ⊙ b} with NumPy broadcasting. */
+    Tensor mul(Tensor a, Tensor b);
+
+    /** In place: {@code x += mod[b, gateRow, :] ⊙ y} for {@code x, y [B, N, D]}, {@code mod [B, R, D]}. */
+    void addGatedInPlace(Tensor x, Tensor mod, int gateRow, Tensor y);
+
+    /** In place: {@code x += y} (same shape). */
+    void addInPlace(Tensor x, Tensor y);
+
+    // ---- images --------------------------------------------------------------------------------
+
+    /** 2-D convolution (cross-correlation) of {@code x [B, C, H, W]} with {@code w [O, C, kh, kw]}, zero padding. */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding);
+
+    /** Nearest-neighbour ×2 upsampling of {@code [B, C, H, W]}. */
+    Tensor upsampleNearest2x(Tensor x);
+
+    /** {@code [B, C, H, W]} → {@code [B, H·W, C]} (image to tokens). */
+    Tensor imageToTokens(Tensor x);
+
+    /** {@code [B, H·W, C]} → {@code [B, C, H, W]} (tokens to image). */
+    Tensor tokensToImage(Tensor x, int height, int width);
+
+    /**
+     * PixArt's unpatchify: {@code [B, h·w, p·p·C]} with channel order (row-in-patch, col-in-patch,
+     * channel) → {@code [B, C, h·p, w·p]}.
+     */
+    Tensor unpatchify(Tensor x, int h, int w, int patch, int channels);
+
+    @Override
+    default void close() {
+    }
+}
