@@ -1,0 +1,39 @@
+package dev.lumen.engine.pipeline;
+
+import java.util.List;
+
+/**
+ * One call of the pipeline: a batch of prompts sharing the negative prompt and settings.
+ * {@code guidanceScale ≤ 1} disables classifier-free guidance (one transformer pass per step, as
+ * PixArt-LCM is meant to run). Prompts may be empty strings (or absent when explicit embeddings
+ * are given in {@code inputs}).
+ */
+public record GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
+                                int width, int height, long seed, PipelineInputs inputs) {
+
+    public GenerationRequest {
+        prompts = List.copyOf(prompts);
+        negativePrompt = negativePrompt == null ? "" : negativePrompt;
+        inputs = inputs == null ? PipelineInputs.NONE : inputs;
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("at least one prompt is needed");
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+        }
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("width and height must be positive, got " + width + "×" + height);
+        }
+        if (!Double.isFinite(guidanceScale)) {
+            throw new IllegalArgumentException("guidance scale must be a finite number");
+        }
+    }
+
+    public boolean classifierFreeGuidance() {
+        return guidanceScale > 1.0;
+    }
+
+    public int batch() {
+        return prompts.size();
+    }
+}

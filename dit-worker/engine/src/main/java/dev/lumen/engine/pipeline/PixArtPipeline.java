@@ -1,0 +1,328 @@
+package dev.lumen.engine.pipeline;
+
+import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.model.pixart.CaptionContext;
+import dev.lumen.engine.model.pixart.PixArtConfig;
+import dev.lumen.engine.model.pixart.PixArtTransformer;
+import dev.lumen.engine.model.t5.T5Config;
+import dev.lumen.engine.model.t5.T5Encoder;
+import dev.lumen.engine.model.vae.VaeConfig;
+import dev.lumen.engine.model.vae.VaeDecoder;
+import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.sampling.Scheduler;
+import dev.lumen.engine.sampling.SchedulerConfig;
+import dev.lumen.engine.tensor.Tensor;
+import dev.lumen.engine.text.T5Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Prompt → image, as diffusers' {@code PixArtAlphaPipeline} / {@code PixArtSigmaPipeline} compute it
+ * with {@code clean_caption=False} and {@code use_resolution_binning=False}: captions lower-cased
+ * and stripped, tokenised to the pipeline's length, T5-encoded; latents denoised with the
+ * checkpoint's scheduler and classifier-free guidance (batch [negative…, positive…], guidance on
+ * all output channels, learned-sigma half dropped); VAE-decoded and mapped to [0, 1].
+ *
+ * <p>Owns the memory-mapped checkpoint files of its components and unmaps them on close. One
+ * pipeline serves one generation at a time per backend.
+ */
+public final class PixArtPipeline implements AutoCloseable {
+    private final ModelFolder folder;
+    private final Ops ops;
+    private final T5Tokenizer tokenizer;
+    private final TensorSource textEncoderWeights;
+    private final T5Encoder textEncoder;
+    private final TensorSource transformerWeights;
+    private final PixArtTransformer transformer;
+    private final TensorSource vaeWeights;
+    private final VaeDecoder vae;
+    private final Scheduler scheduler;
+
+    private PixArtPipeline(ModelFolder folder, Ops ops, T5Tokenizer tokenizer, TensorSource textEncoderWeights,
+                           T5Encoder textEncoder, TensorSource transformerWeights, PixArtTransformer transformer,
+                           TensorSource vaeWeights, VaeDecoder vae, Scheduler scheduler) {
+        this.folder = folder;
+        this.ops = ops;
+        this.tokenizer = tokenizer;
+        this.textEncoderWeights = textEncoderWeights;
+        this.textEncoder = textEncoder;
+        this.transformerWeights = transformerWeights;
+        this.transformer = transformer;
+        this.vaeWeights = vaeWeights;
+        this.vae = vae;
+        this.scheduler = scheduler;
+    }
+
+    /** Loads every component of a model folder onto the backend. Weights stay memory-mapped in their stored dtype. */
+    public static PixArtPipeline load(ModelFolder folder, Ops ops) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            T5Tokenizer tokenizer = T5Tokenizer.load(folder.tokenizer());
+            TensorSource te = track(opened, TensorSource.open(folder.textEncoder()));
+            T5Encoder encoder = new T5Encoder(T5Config.read(folder.textEncoder().resolve("config.json")), te, ops);
+            TensorSource tw = track(opened, TensorSource.open(folder.transformer()));
+            PixArtTransformer transformer = new PixArtTransformer(
+                    PixArtConfig.read(folder.transformer().resolve("config.json")), tw, ops);
+            TensorSource vw = track(opened, TensorSource.open(folder.vae()));
+            VaeDecoder vae = new VaeDecoder(VaeConfig.read(folder.vae().resolve("config.json")), vw, ops);
+            if (encoder.config().dModel() != transformer.config().captionChannels()) {
+                throw new IllegalArgumentException("text encoder width " + encoder.config().dModel()
+                        + " ≠ transformer caption_channels " + transformer.config().captionChannels());
+            }
+            if (vae.config().latentChannels() != transformer.config().inChannels()) {
+                throw new IllegalArgumentException("VAE latent channels " + vae.config().latentChannels()
+                        + " ≠ transformer in_channels " + transformer.config().inChannels());
+            }
+            Scheduler scheduler = Scheduler.create(
+                    SchedulerConfig.read(folder.scheduler().resolve("scheduler_config.json")));
+            return new PixArtPipeline(folder, ops, tokenizer, te, encoder, tw, transformer, vw, vae, scheduler);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> opened, T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    public PixArtTransformer transformer() {
+        return transformer;
+    }
+
+    public VaeDecoder vae() {
+        return vae;
+    }
+
+    public Ops ops() {
+        return ops;
+    }
+
+    /** Pixels per latent cell times the patch size: width and height must be multiples of this. */
+    public int sizeMultiple() {
+        return vae.config().scaleFactor() * transformer.config().patchSize();
+    }
+
+    /** diffusers' {@code _text_preprocessing} with {@code clean_caption=False}: lower-case and strip. */
+    public static String preprocess(String prompt) {
+        return prompt.toLowerCase(Locale.ROOT).strip();
+    }
+
+    /** Encoded captions: {@code embeds [B, S, C]} and {@code mask [B·S]}, with the time each half took. */
+    public record EncodedText(HostTensor embeds, float[] mask, double tokenizeMs, double encodeMs) {
+        EncodedText(HostTensor embeds, float[] mask) {
+            this(embeds, mask, 0, 0);
+        }
+    }
+
+    /** Tokenises (after preprocessing) and T5-encodes captions, padded to the pipeline's length. */
+    public EncodedText encodeText(List<String> prompts) {
+        long t0 = System.nanoTime();
+        int length = folder.maxSequenceLength();
+        int[][] ids = new int[prompts.size()][];
+        int[][] mask = new int[prompts.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            T5Tokenizer.Encoding enc = tokenizer.encode(preprocess(prompts.get(i)), length);
+            ids[i] = enc.ids();
+            mask[i] = enc.mask();
+        }
+        long t1 = System.nanoTime();
+        Tensor embeds = textEncoder.encode(ids, mask);
+        float[] flatMask = new float[ids.length * length];
+        for (int i = 0; i < ids.length; i++) {
+            for (int s = 0; s < length; s++) {
+                flatMask[i * length + s] = mask[i][s];
+            }
+        }
+        HostTensor host = new HostTensor(ops.toHost(embeds), embeds.shape());
+        long t2 = System.nanoTime();
+        return new EncodedText(host, flatMask, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
+
+    public GenerationResult generate(GenerationRequest request) {
+        return generate(request, GenerationListener.NONE, () -> false);
+    }
+
+    /**
+     * Runs the request. {@code listener} hears every step; {@code cancelled} is polled between steps
+     * and stops the run with {@link GenerationCancelledException}.
+     */
+    public GenerationResult generate(GenerationRequest request, GenerationListener listener, BooleanSupplier cancelled) {
+        int multiple = sizeMultiple();
+        if (request.width() % multiple != 0 || request.height() % multiple != 0) {
+            throw new IllegalArgumentException("width and height must be multiples of " + multiple + " for this model, got "
+                    + request.width() + "×" + request.height());
+        }
+        int batch = request.batch();
+        boolean cfg = request.classifierFreeGuidance();
+        PipelineInputs inputs = request.inputs();
+        int channels = transformer.config().inChannels();
+        int lh = request.height() / vae.config().scaleFactor();
+        int lw = request.width() / vae.config().scaleFactor();
+        int[] latentShape = {batch, channels, lh, lw};
+        int perItem = channels * lh * lw;
+
+        EncodedText positive = explicitText(inputs, "prompt_embeds", "prompt_attention_mask", batch);
+        EncodedText negative = cfg ? explicitText(inputs, "negative_prompt_embeds", "negative_prompt_attention_mask", batch)
+                : null;
+        if (positive == null) {
+            positive = encodeText(request.prompts());
+        }
+        if (cfg && negative == null) {
+            negative = encodeText(java.util.Collections.nCopies(batch, request.negativePrompt()));
+        }
+        double tokenizeMs = positive.tokenizeMs() + (negative == null ? 0 : negative.tokenizeMs());
+        double textMs = positive.encodeMs() + (negative == null ? 0 : negative.encodeMs());
+        listener.onTextEncoded(tokenizeMs, textMs);
+
+        CaptionContext caption = cfg
+                ? transformer.prepareCaption(concatEmbeds(negative, positive), concat(negative.mask(), positive.mask()))
+                : transformer.prepareCaption(ops.fromHost(positive.embeds().values(), positive.embeds().shape()),
+                        positive.mask());
+
+        Scheduler.Run run = scheduler.start(request.steps());
+        int[] timesteps = run.timesteps();
+        SeededNoise noise = new SeededNoise(request.seed(), batch);
+        float[] latents = inputs.latentsInit()
+                .map(t -> PipelineInputs.requireShape("latents_init", t, latentShape).clone())
+                .orElseGet(() -> noise.next(perItem));
+        float sigma = run.initNoiseSigma();
+        if (sigma != 1f) {
+            for (int i = 0; i < latents.length; i++) {
+                latents[i] *= sigma;
+            }
+        }
+        int rows = cfg ? 2 * batch : batch;
+        // The reference passes binned pixel sizes; without binning they are the request's own.
+        float[] resolution = new float[rows * 2];
+        float[] aspect = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            resolution[2 * r] = request.height();
+            resolution[2 * r + 1] = request.width();
+            aspect[r] = (float) ((double) request.height() / request.width());
+        }
+
+        List<HostTensor> perStep = new ArrayList<>();
+        double[] stepMs = new double[timesteps.length];
+        for (int i = 0; i < timesteps.length; i++) {
+            if (cancelled.getAsBoolean()) {
+                throw new GenerationCancelledException(i);
+            }
+            long s0 = System.nanoTime();
+            float[] timestepRow = new float[rows];
+            java.util.Arrays.fill(timestepRow, timesteps[i]);
+            var conditioning = transformer.condition(timestepRow, resolution, aspect);
+            float[] input = cfg ? concat(latents, latents) : latents;
+            int[] inputShape = {rows, channels, lh, lw};
+            float[] out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning));
+            float[] eps = guidedEpsilon(out, batch, cfg, (float) request.guidanceScale(), channels, lh * lw);
+            float[] stepNoise = null;
+            if (run.needsNoise(i)) {
+                final int step = i;
+                stepNoise = inputs.noise(i)
+                        .map(t -> PipelineInputs.requireShape("noise_step" + step, t, latentShape))
+                        .orElseGet(() -> noise.next(perItem));
+            }
+            latents = run.step(i, eps, latents, stepNoise);
+            stepMs[i] = (System.nanoTime() - s0) / 1e6;
+            perStep.add(new HostTensor(latents.clone(), latentShape));
+            listener.afterStep(i, timesteps.length, timesteps[i], latents);
+        }
+
+        long v0 = System.nanoTime();
+        Tensor decoded = vae.decode(ops.fromHost(latents, latentShape));
+        float[] pixels = ops.toHost(decoded);
+        int[] decodedShape = decoded.shape();
+        double vaeMs = (System.nanoTime() - v0) / 1e6;
+        listener.onDecoded(vaeMs);
+        List<HostTensor> images = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            images.add(toImage(pixels, b, decodedShape[2], decodedShape[3]));
+        }
+        return new GenerationResult(images, new HostTensor(pixels, decodedShape), perStep, timesteps,
+                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs));
+    }
+
+    private EncodedText explicitText(PipelineInputs inputs, String embedsName, String maskName, int batch) {
+        var embeds = inputs.get(embedsName);
+        if (embeds.isEmpty()) {
+            return null;
+        }
+        int[] s = embeds.get().shape();
+        if (s.length != 3 || s[0] != batch || s[2] != transformer.config().captionChannels()) {
+            throw new IllegalArgumentException("input " + embedsName + " has shape " + java.util.Arrays.toString(s)
+                    + ", this run needs [" + batch + ", tokens, " + transformer.config().captionChannels() + "]");
+        }
+        float[] mask = inputs.get(maskName)
+                .map(t -> PipelineInputs.requireShape(maskName, t, s[0], s[1]))
+                .orElseThrow(() -> new IllegalArgumentException("input " + embedsName + " needs " + maskName + " beside it"));
+        return new EncodedText(embeds.get(), mask);
+    }
+
+    private Tensor concatEmbeds(EncodedText a, EncodedText b) {
+        int[] sa = a.embeds().shape();
+        int[] sb = b.embeds().shape();
+        if (sa[1] != sb[1]) {
+            throw new IllegalArgumentException("negative and positive caption lengths differ: " + sa[1] + " vs " + sb[1]);
+        }
+        return ops.fromHost(concat(a.embeds().values(), b.embeds().values()), sa[0] + sb[0], sa[1], sa[2]);
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
+     * Classifier-free guidance on the model output {@code [rows, outC, h, w]}, then the first
+     * {@code channels} channels of each item (the learned-sigma half is dropped).
+     */
+    static float[] guidedEpsilon(float[] out, int batch, boolean cfg, float guidance, int channels, int plane) {
+        int rows = cfg ? 2 * batch : batch;
+        int outChannels = out.length / (rows * plane);
+        float[] eps = new float[batch * channels * plane];
+        for (int b = 0; b < batch; b++) {
+            int cond = ((cfg ? batch + b : b) * outChannels) * plane;
+            int uncond = (b * outChannels) * plane;
+            for (int i = 0; i < channels * plane; i++) {
+                float c = out[cond + i];
+                eps[b * channels * plane + i] = cfg ? out[uncond + i] + guidance * (c - out[uncond + i]) : c;
+            }
+        }
+        return eps;
+    }
+
+    /** {@code clamp(x / 2 + 0.5, 0, 1)} of batch item {@code b}, as {@code [H, W, 3]}. */
+    private static HostTensor toImage(float[] decoded, int b, int height, int width) {
+        int plane = height * width;
+        float[] hwc = new float[plane * 3];
+        for (int c = 0; c < 3; c++) {
+            int base = (b * 3 + c) * plane;
+            for (int p = 0; p < plane; p++) {
+                hwc[p * 3 + c] = Math.min(1f, Math.max(0f, decoded[base + p] / 2f + 0.5f));
+            }
+        }
+        return new HostTensor(hwc, new int[] {height, width, 3});
+    }
+
+    @Override
+    public void close() {
+        textEncoderWeights.close();
+        transformerWeights.close();
+        vaeWeights.close();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.lumen.standalone;
+
+import dev.lumen.engine.format.DType;
+import dev.lumen.engine.ops.FlopCounter;
+import dev.lumen.engine.pipeline.GenerationListener;
+import dev.lumen.engine.pipeline.GenerationRequest;
+import dev.lumen.engine.pipeline.ModelFolder;
+import dev.lumen.engine.pipeline.PipelineInputs;
+import dev.lumen.engine.pipeline.PixArtPipeline;
+import dev.lumen.engine.tools.RandomCheckpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./lumen bench}: per-stage time and achieved GFLOP/s of a whole generation on full-size
+ * PixArt-XL-2 shapes (a random checkpoint in the published layout, made on first use), plus the
+ * process's peak resident memory. {@code ./lumen bench gemm} measures the CPU matrix kernels
+ * against the machine's fp32 peak.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Print engine benchmark tables (stages of a full-size PixArt generation; 'bench gemm' for the CPU kernels).",
+        subcommands = {BenchCommand.Gemm.class})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", description = "Model folder (default: a random PixArt-XL-2-1024-MS in bf16 in the cache, made on first use).")
+    Path model;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "256,512", description = "Square image sizes in pixels (default: ${DEFAULT-VALUE}).")
+    List<Integer> sizes;
+
+    @Option(names = "--steps", defaultValue = "2", description = "Denoising steps per size (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--guidance", defaultValue = "4.5", description = "Guidance scale; > 1 runs the CFG batch of 2 (default: ${DEFAULT-VALUE}).")
+    double guidance;
+
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or vulkan (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    private record Row(String stage, double ms, long flops) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path folder = model != null ? model : defaultModel();
+        FlopCounter ops = new FlopCounter(Backends.open(backend));
+        long loadStart = System.nanoTime();
+        try (PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(folder), ops)) {
+            double loadMs = (System.nanoTime() - loadStart) / 1e6;
+            System.out.printf(Locale.ROOT, "model %s (loaded in %.0f ms), backend %s, %d threads, %d steps, guidance %.1f%n%n",
+                    folder, loadMs, ops.name(), Runtime.getRuntime().availableProcessors(), steps, guidance);
+            for (int size : sizes) {
+                List<Row> rows = new ArrayList<>();
+                ops.takeFlops();
+                GenerationListener listener = new GenerationListener() {
+                    long last = System.nanoTime();
+
+                    @Override
+                    public void onTextEncoded(double tokenizeMs, double textEncoderMs) {
+                        rows.add(new Row("tokenize", tokenizeMs, 0));
+                        rows.add(new Row("T5 encoder", textEncoderMs, ops.takeFlops()));
+                        last = System.nanoTime();
+                    }
+
+                    @Override
+                    public void afterStep(int step, int total, int timestep, float[] latents) {
+                        long now = System.nanoTime();
+                        rows.add(new Row("step " + step + " (t=" + timestep + ")", (now - last) / 1e6, ops.takeFlops()));
+                        last = now;
+                    }
+
+                    @Override
+                    public void onDecoded(double vaeMs) {
+                        rows.add(new Row("VAE decode", vaeMs, ops.takeFlops()));
+                    }
+                };
+                pipeline.generate(new GenerationRequest(List.of("a red fox sitting on a mossy rock at sunrise"), "",
+                        steps, guidance, size, size, 0, PipelineInputs.NONE), listener, () -> false);
+                print(size, rows);
+            }
+        }
+        System.out.printf(Locale.ROOT, "peak RSS: %.2f GB%n", peakRssBytes() / 1e9);
+        return 0;
+    }
+
+    private static void print(int size, List<Row> rows) {
+        System.out.printf(Locale.ROOT, "%d×%d px%n", size, size);
+        System.out.printf(Locale.ROOT, "| %-22s | %10s | %10s | %9s |%n", "stage", "ms", "GFLOP", "GFLOP/s");
+        System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%n", "-".repeat(24), "-".repeat(12), "-".repeat(12), "-".repeat(11));
+        double totalMs = 0;
+        long totalFlops = 0;
+        for (Row r : rows) {
+            totalMs += r.ms();
+            totalFlops += r.flops();
+            System.out.printf(Locale.ROOT, "| %-22s | %10.1f | %10.1f | %9s |%n", r.stage(), r.ms(), r.flops() / 1e9,
+                    r.flops() == 0 ? "" : String.format(Locale.ROOT, "%.1f", r.flops() / (r.ms() * 1e6)));
+        }
+        System.out.printf(Locale.ROOT, "| %-22s | %10.1f | %10.1f | %9.1f |%n%n", "total", totalMs, totalFlops / 1e9,
+                totalFlops / (totalMs * 1e6));
+    }
+
+    /** VmHWM of this process (Linux); 0 where /proc is not available. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static Path defaultModel() throws java.io.IOException {
+        String cache = System.getenv("XDG_CACHE_HOME");
+        Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
+        Path dir = base.resolve("lumen/models/random-PixArt-XL-2-1024-MS-bf16");
+        if (!Files.exists(dir.resolve("model_index.json"))) {
+            System.err.println("making a random full-size PixArt-XL-2-1024-MS checkpoint (bf16, ~11 GB) in " + dir
+                    + " (once; or pass --model)");
+            new RandomCheckpoint(RandomCheckpoint.Preset.PIXART_XL_2_1024_MS, DType.BF16, System.err::println).write(dir);
+        }
+        return dir;
+    }
+
+    @Command(name = "gemm", mixinStandardHelpOptions = true,
+            description = "CPU matrix kernels on the transformer's shapes against the machine's measured fp32 peak.")
+    static final class Gemm implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            dev.lumen.engine.cpu.GemmBenchmark.main(new String[0]);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.lumen.standalone;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./lumen} entry point. Engine commands run without starting any service; the
+ * platform commands arrive with their issues and say so until then.
+ */
+@Command(name = "lumen", mixinStandardHelpOptions = true, version = "Lumen 0.1.0",
+        description = "Serve and run PixArt-family text-to-image diffusion transformers.",
+        subcommands = {GenerateCommand.class, MakeRandomModelCommand.class, BenchCommand.class,
+                NotYetCommand.Serve.class, NotYetCommand.Eval.class, NotYetCommand.Pull.class,
+                CommandLine.HelpCommand.class})
+public final class LumenCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new LumenCli())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    // Expected failures (bad model folder, bad input file…) carry a message that names
+                    // the file, tensor or field; print it without a stack trace.
+                    cmd.getErr().println("lumen " + cmd.getCommandName() + ": " + describe(e));
+                    if (System.getenv("LUMEN_DEBUG") != null) {
+                        e.printStackTrace(cmd.getErr());
+                    }
+                    return 1;
+                })
+                .execute(args);
+        System.exit(code);
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
