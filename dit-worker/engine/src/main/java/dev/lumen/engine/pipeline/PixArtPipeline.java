@@ -9,6 +9,7 @@ import dev.lumen.engine.model.t5.T5Encoder;
 import dev.lumen.engine.model.vae.VaeConfig;
 import dev.lumen.engine.model.vae.VaeDecoder;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.sampling.Schedule;
 import dev.lumen.engine.sampling.Scheduler;
 import dev.lumen.engine.sampling.SchedulerConfig;
 import dev.lumen.engine.tensor.Tensor;
@@ -76,7 +77,7 @@ public final class PixArtPipeline implements AutoCloseable {
                         + " ≠ transformer in_channels " + transformer.config().inChannels());
             }
             Scheduler scheduler = Scheduler.create(
-                    SchedulerConfig.read(folder.scheduler().resolve("scheduler_config.json")));
+                    SchedulerConfig.load(folder.scheduler().resolve("scheduler_config.json")));
             return new PixArtPipeline(folder, ops, tokenizer, te, encoder, tw, transformer, vw, vae, scheduler);
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
@@ -135,9 +136,9 @@ public final class PixArtPipeline implements AutoCloseable {
         int[][] ids = new int[prompts.size()][];
         int[][] mask = new int[prompts.size()][];
         for (int i = 0; i < ids.length; i++) {
-            T5Tokenizer.Encoding enc = tokenizer.encode(preprocess(prompts.get(i)), length);
+            dev.lumen.engine.text.Encoding enc = tokenizer.encode(preprocess(prompts.get(i)), length);
             ids[i] = enc.ids();
-            mask[i] = enc.mask();
+            mask[i] = enc.attentionMask();
         }
         long t1 = System.nanoTime();
         Tensor embeds = textEncoder.encode(ids, mask);
@@ -193,13 +194,13 @@ public final class PixArtPipeline implements AutoCloseable {
                 : transformer.prepareCaption(ops.fromHost(positive.embeds().values(), positive.embeds().shape()),
                         positive.mask());
 
-        Scheduler.Run run = scheduler.start(request.steps());
+        Schedule run = scheduler.start(request.steps());
         int[] timesteps = run.timesteps();
         SeededNoise noise = new SeededNoise(request.seed(), batch);
         float[] latents = inputs.latentsInit()
                 .map(t -> PipelineInputs.requireShape("latents_init", t, latentShape).clone())
                 .orElseGet(() -> noise.next(perItem));
-        float sigma = run.initNoiseSigma();
+        float sigma = scheduler.initNoiseSigma();
         if (sigma != 1f) {
             for (int i = 0; i < latents.length; i++) {
                 latents[i] *= sigma;
