@@ -1,6 +1,5 @@
 package dev.lumen.standalone;
 
-import dev.lumen.engine.cpu.CpuOps;
 import dev.lumen.engine.format.DType;
 import dev.lumen.engine.format.SafetensorsWriter;
 import dev.lumen.engine.format.TensorSource;
@@ -77,7 +76,6 @@ final class GenerateCommand implements Callable<Integer> {
         Ops ops = Backends.open(backend);
         ModelFolder folder = ModelFolder.open(model, transformerSubdir, null);
         SamplerKind.Choice choice = SamplerKind.choose(folder, sampler, schedulerSubdir);
-        folder = choice.folder();
         PipelineInputs explicit = PipelineInputs.NONE;
         if (inputs != null) {
             try (TensorSource source = TensorSource.open(inputs)) {
@@ -87,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (prompt == null && explicit.get("prompt_embeds").isEmpty()) {
             throw new IllegalArgumentException("--prompt is required unless --inputs holds prompt_embeds");
         }
-        try (PixArtPipeline pipeline = PixArtPipeline.load(folder, ops)) {
+        try (PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, choice.config())) {
             int native_ = pipeline.transformer().config().sampleSize() * pipeline.vae().config().scaleFactor();
             GenerationRequest request = new GenerationRequest(List.of(prompt == null ? "" : prompt), negativePrompt,
                     steps != null ? steps : choice.kind().defaultSteps(),

@@ -58,6 +58,11 @@ public final class PixArtPipeline implements AutoCloseable {
 
     /** Loads every component of a model folder onto the backend. Weights stay memory-mapped in their stored dtype. */
     public static PixArtPipeline load(ModelFolder folder, Ops ops) {
+        return load(folder, ops, SchedulerConfig.load(folder.scheduler().resolve("scheduler_config.json")));
+    }
+
+    /** As {@link #load(ModelFolder, Ops)} with another scheduler than the folder's (see {@link SamplerKind#choose}). */
+    public static PixArtPipeline load(ModelFolder folder, Ops ops, SchedulerConfig schedulerConfig) {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             T5Tokenizer tokenizer = T5Tokenizer.load(folder.tokenizer());
@@ -76,8 +81,7 @@ public final class PixArtPipeline implements AutoCloseable {
                 throw new IllegalArgumentException("VAE latent channels " + vae.config().latentChannels()
                         + " ≠ transformer in_channels " + transformer.config().inChannels());
             }
-            Scheduler scheduler = Scheduler.create(
-                    SchedulerConfig.load(folder.scheduler().resolve("scheduler_config.json")));
+            Scheduler scheduler = Scheduler.create(schedulerConfig);
             return new PixArtPipeline(folder, ops, tokenizer, te, encoder, tw, transformer, vw, vae, scheduler);
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
