@@ -1,0 +1,14 @@
+package dev.lumen.contracts;
+
+import java.time.Instant;
+
+/** {@code lumen.jobs}: a job the gateway accepted. */
+public record JobSubmitted(String schema, String jobId, String tenant, GenerationSpec spec, Instant submittedAt,
+                           Instant deadline, String idempotencyKey, String traceparent) implements Message {
+    public static final String SCHEMA = "lumen.job-submitted/v1";
+
+    public JobSubmitted(String jobId, String tenant, GenerationSpec spec, Instant submittedAt, Instant deadline,
+                        String idempotencyKey, String traceparent) {
+        this(SCHEMA, jobId, tenant, spec, submittedAt, deadline, idempotencyKey, traceparent);
+    }
+}

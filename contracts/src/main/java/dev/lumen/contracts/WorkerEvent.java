@@ -1,0 +1,25 @@
+package dev.lumen.contracts;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code lumen.events}: what a worker reports about one job of a task. Progress events may carry
+ * a small preview PNG (base64); completed events carry the stored images; failed events the error.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record WorkerEvent(String schema, Type type, String jobId, String taskId, String workerId, Instant at,
+                          Integer step, Integer steps, String previewPng, List<ImageRef> images, ErrorInfo error,
+                          Double engineMs) implements Message {
+    public static final String SCHEMA = "lumen.worker-event/v1";
+
+    public enum Type {
+        STARTED, PROGRESS, COMPLETED, FAILED, CANCELLED;
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}
