@@ -18,7 +18,12 @@ public final class LumenCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        int code = new CommandLine(new LumenCli())
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (0 ok, 1 failed, 2 usage or unavailable). */
+    public static int execute(String... args) {
+        return new CommandLine(new LumenCli())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     // Expected failures (bad model folder, bad input file…) carry a message that names
                     // the file, tensor or field; print it without a stack trace.
@@ -29,7 +34,6 @@ public final class LumenCli implements Runnable {
                     return 1;
                 })
                 .execute(args);
-        System.exit(code);
     }
 
     private static String describe(Throwable e) {
