@@ -76,13 +76,14 @@ class PipelineGoldenTest {
             assertThat(reportedError(file + " image" + mode, result.images().getFirst().values(), golden.floats("image")))
                     .isLessThan(FP32_TOLERANCE);
             if (golden.contains("images")) {
-                float[] all = new float[golden.floats("images").length];
+                float[] allImages = new float[golden.floats("images").length];
                 int at = 0;
                 for (HostTensor image : result.images()) {
-                    System.arraycopy(image.values(), 0, all, at, image.values().length);
+                    System.arraycopy(image.values(), 0, allImages, at, image.values().length);
                     at += image.values().length;
                 }
-                assertThat(reportedError(file + " images" + mode, all, golden.floats("images"))).isLessThan(FP32_TOLERANCE);
+                assertThat(reportedError(file + " images" + mode, allImages, golden.floats("images")))
+                        .isLessThan(FP32_TOLERANCE);
             }
         }
     }
