@@ -49,6 +49,8 @@ public final class VulkanOps implements Ops {
     private static final long UPLOAD_CHUNK = 64L << 20;
     /** Score elements of one chunk of the large-head attention path. */
     private static final long MAX_SCORE_ELEMENTS = 1L << 24;
+    /** Dispatches timed per submission when profiling; a transformer forward has a few hundred. */
+    private static final int MAX_TIMED_DISPATCHES = 8192;
 
     private final VulkanInstance instance; // null when the caller owns it
     private final VulkanDevice device;
@@ -65,6 +67,9 @@ public final class VulkanOps implements Ops {
     /** Buffers the pending batch may still use; destroyed once it has completed. */
     private final List<GpuBuffer> afterSubmit = new ArrayList<>();
     private long submissions;
+    private boolean profiling;
+    /** kernel name → {dispatches, nanoseconds}, accumulated while profiling. */
+    private final Map<String, double[]> profile = new java.util.LinkedHashMap<>();
     private boolean closed;
 
     private VulkanOps(VulkanInstance ownedInstance, VulkanDevice device) {
@@ -138,11 +143,49 @@ public final class VulkanOps implements Ops {
         if (!batch.isEmpty()) {
             batch.submitAndWait();
             submissions++;
+            if (profiling) {
+                for (CommandBatch.KernelTiming t : batch.takeTimings()) {
+                    double[] acc = profile.computeIfAbsent(t.kernel(), k -> new double[2]);
+                    acc[0]++;
+                    acc[1] += t.nanos();
+                }
+            }
         }
         for (GpuBuffer b : afterSubmit) {
             b.close();
         }
         afterSubmit.clear();
+    }
+
+    /** GPU time spent in one kernel (all its variants) while profiling. */
+    public record KernelProfile(String kernel, long dispatches, double millis) {
+    }
+
+    /**
+     * Turns per-dispatch GPU timing on or off (timestamp queries around every dispatch, for a
+     * {@code --profile} report). Pending work is flushed first. Timing adds a little overhead per
+     * dispatch, so it is off by default.
+     *
+     * @throws UnsupportedOperationException if the device cannot write timestamps on its compute queue
+     */
+    public void setProfiling(boolean on) {
+        flush();
+        if (on && !profiling) {
+            batch.enableTimestamps(MAX_TIMED_DISPATCHES);
+        } else if (!on && profiling) {
+            batch.disableTimestamps();
+        }
+        profiling = on;
+    }
+
+    /** The per-kernel GPU times accumulated since the last call (most expensive first), then resets them. */
+    public List<KernelProfile> takeProfile() {
+        flush();
+        List<KernelProfile> out = new ArrayList<>();
+        profile.forEach((k, v) -> out.add(new KernelProfile(k, (long) v[0], v[1] / 1e6)));
+        out.sort((a, b) -> Double.compare(b.millis(), a.millis()));
+        profile.clear();
+        return out;
     }
 
     /** Frees the pool's idle buffers (after finishing pending work), e.g. between generations. */

@@ -387,6 +387,25 @@ class VulkanOpsTest {
     }
 
     @Test
+    void profilingReportsPerKernelTimes() {
+        vk.setProfiling(true);
+        try {
+            Pair a = input(93, 1.0, 3, 40, 64);
+            Pair w = input(94, 1.0, 96, 64);
+            vk.toHost(vk.silu(vk.linear(a.vk, w.vk, null)));
+            var profile = vk.takeProfile();
+            System.out.println("profile: " + profile);
+            assertThat(profile).extracting(VulkanOps.KernelProfile::kernel).contains("gemm", "unary");
+            assertThat(profile).allSatisfy(p -> {
+                assertThat(p.dispatches()).isEqualTo(1);
+                assertThat(p.millis()).isGreaterThan(0);
+            });
+        } finally {
+            vk.setProfiling(false);
+        }
+    }
+
+    @Test
     void cpuScopesAreNoOps() {
         try (Ops.Scope s = cpu.scope()) {
             Tensor t = cpu.fromHost(new float[] {1, 2}, 2);
