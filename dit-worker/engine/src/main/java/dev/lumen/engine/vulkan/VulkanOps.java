@@ -94,7 +94,12 @@ public final class VulkanOps implements Ops {
      * @throws VulkanUnavailableException if there is no Vulkan loader, driver or matching device
      */
     public static VulkanOps open(DeviceSelector selector) {
-        VulkanInstance instance = VulkanInstance.create();
+        return open(selector, VulkanInstance.Config.defaults());
+    }
+
+    /** As {@link #open(DeviceSelector)}, with explicit instance settings (e.g. the validation layer for tests). */
+    public static VulkanOps open(DeviceSelector selector, VulkanInstance.Config config) {
+        VulkanInstance instance = VulkanInstance.create(config);
         try {
             VulkanDevice device = instance.openDevice(selector);
             try {
@@ -125,6 +130,11 @@ public final class VulkanOps implements Ops {
 
     public VulkanDevice device() {
         return device;
+    }
+
+    /** Errors reported by the validation layer so far (0 when it is off); see {@link VulkanInstance.Config}. */
+    public long validationErrors() {
+        return device.instance().validationErrorCount();
     }
 
     /** How many command batches have been submitted so far (a forward pass should add one). */
