@@ -57,5 +57,9 @@ const bool B_K_FASTEST = true;
 
 void main() {
     uint M = p.batch * p.oh * p.ow;
-    gemmTile(M, p.cout, p.cin * p.kh * p.kw, gl_WorkGroupID.y * BM, gl_WorkGroupID.x * BN);
+    // Row tiles are grid-strided: batch × pixels can need more workgroups than an axis allows.
+    uint rowTiles = (M + BM - 1u) / BM;
+    for (uint tile = gl_WorkGroupID.y; tile < rowTiles; tile += gl_NumWorkGroups.y) {
+        gemmTile(M, p.cout, p.cin * p.kh * p.kw, tile * BM, gl_WorkGroupID.x * BN);
+    }
 }

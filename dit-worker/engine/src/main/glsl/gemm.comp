@@ -56,5 +56,9 @@ void main() {
     aBase = p.aOff + outer * p.aOuter + inner * p.aInner;
     bBase = p.bOff + outer * p.bOuter + inner * p.bInner;
     cBase = p.cOff + outer * p.cOuter + inner * p.cInner;
-    gemmTile(p.M, p.N, p.K, gl_WorkGroupID.y * BM, gl_WorkGroupID.x * BN);
+    // Row tiles are grid-strided: M can need more workgroups than a dispatch axis allows.
+    uint rowTiles = (p.M + BM - 1u) / BM;
+    for (uint tile = gl_WorkGroupID.y; tile < rowTiles; tile += gl_NumWorkGroups.y) {
+        gemmTile(p.M, p.N, p.K, tile * BM, gl_WorkGroupID.x * BN);
+    }
 }

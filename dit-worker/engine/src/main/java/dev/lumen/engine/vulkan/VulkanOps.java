@@ -282,9 +282,19 @@ public final class VulkanOps implements Ops {
         return t;
     }
 
+    /** Kernels bind whole buffers: one larger than the device's storage-buffer range cannot be read. */
+    private void checkBindable(long bytes, String what) {
+        long max = device.capabilities().maxStorageBufferRange();
+        if (bytes > max) {
+            throw new VulkanException("tensor " + what + " needs " + bytes + " bytes, more than the "
+                    + max + " bytes a storage buffer of device '" + device.capabilities().name() + "' can bind");
+        }
+    }
+
     /** A new fp32 activation from the pool, owned by the current scope. */
     private VulkanTensor allocate(int... shape) {
         long bytes = Math.max(4, Shapes.size(shape) * Float.BYTES);
+        checkBindable(bytes, Arrays.toString(shape));
         return newTensor(new VulkanTensor.Storage(pool.acquire(bytes), true), shape, DType.F32);
     }
 
@@ -296,6 +306,7 @@ public final class VulkanOps implements Ops {
         TensorInfo info = source.info(name);
         MemorySegment data = source.data(name);
         long bytes = data.byteSize();
+        checkBindable(bytes, name);
         // Kernels read 16-bit weights as 32-bit words: round up so the last word is in range.
         GpuBuffer buffer = GpuBuffer.create(device, Math.max(4, (bytes + 3) & ~3L), GpuBuffer.Location.DEVICE_LOCAL);
         try {
@@ -480,7 +491,7 @@ public final class VulkanOps implements Ops {
         push[5] = ldc;
         push[6] = batchInner;
         System.arraycopy(offsets, 0, push, 7, 9);
-        dispatch(kernel, Math.ceilDiv(n, tile.cols()), Math.ceilDiv(m, tile.rows()), batches, push,
+        dispatch(kernel, Math.ceilDiv(n, tile.cols()), axisGroups(Math.ceilDiv(m, tile.rows()), 1), batches, push,
                 a, b, bias == null ? dummy : bias.buffer(), c);
     }
 
@@ -755,7 +766,7 @@ public final class VulkanOps implements Ops {
         KernelTuning.GemmTile tile = tuning.gemmTileFor(m);
         ComputeKernel kernel = kernel("conv2d", 4, 11 * 4, 1, tile.tm(), 2, tile.tn(), 3, tile.bk(),
                 4, dtypeCode(w.dtype), 5, b == null ? 0 : dtypeCode(b.dtype), 6, b == null ? 0 : 1);
-        dispatch(kernel, Math.ceilDiv(cout, tile.cols()), Math.ceilDiv(m, tile.rows()), 1,
+        dispatch(kernel, Math.ceilDiv(cout, tile.cols()), axisGroups(Math.ceilDiv(m, tile.rows()), 1), 1,
                 words(batchSize, xs[1], xs[2], xs[3], cout, kh, kw, stride, padding, oh, ow),
                 in.buffer(), w.buffer(), b == null ? dummy : b.buffer(), out.buffer());
         return out;
@@ -860,7 +871,12 @@ public final class VulkanOps implements Ops {
     }
 
     private int rowGroups(int rows) {
-        return Math.max(1, Math.min(rows, device.capabilities().maxComputeWorkGroupCount().getFirst()));
+        return axisGroups(rows, 0);
+    }
+
+    /** {@code wanted} workgroups clamped to the device's limit on {@code axis} (kernels stride over the rest). */
+    private int axisGroups(int wanted, int axis) {
+        return Math.max(1, Math.min(wanted, device.capabilities().maxComputeWorkGroupCount().get(axis)));
     }
 
     /** The element-type code of common.glsl's DT_* constants. */
