@@ -163,6 +163,11 @@ public final class FlopCounter implements Ops {
     }
 
     @Override
+    public Scope scope() {
+        return inner.scope();
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

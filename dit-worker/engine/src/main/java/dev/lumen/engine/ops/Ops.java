@@ -107,6 +107,46 @@ public interface Ops extends AutoCloseable {
      */
     Tensor unpatchify(Tensor x, int h, int w, int patch, int channels);
 
+    // ---- memory lifetime ---------------------------------------------------------------------
+
+    /**
+     * Opens a scope for the tensors this backend creates from now on: closing it releases every
+     * tensor created while it was the innermost open scope, except those passed to
+     * {@link Scope#keep}. Scopes nest and must be closed in reverse order of opening (use
+     * try-with-resources). Weights ({@link #weight}) never belong to a scope; they live as long as
+     * the backend. Tensors created outside any scope live until they are closed or the backend is.
+     * Backends whose memory is garbage-collected (the CPU backend) return {@link Scope#NONE}, for
+     * which every call is a no-op, so model code can use scopes without caring which backend runs it.
+     */
+    default Scope scope() {
+        return Scope.NONE;
+    }
+
+    /** The release-on-close region opened by {@link Ops#scope()}. */
+    interface Scope extends AutoCloseable {
+        /** A scope that releases nothing: what garbage-collected backends return. */
+        Scope NONE = new Scope() {
+            @Override
+            public <T extends Tensor> T keep(T tensor) {
+                return tensor;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+
+        /**
+         * Hands {@code tensor} (created in this scope) to the enclosing scope, or to the caller if
+         * this is the outermost one, so it survives this scope's close; returns it for chaining.
+         */
+        <T extends Tensor> T keep(T tensor);
+
+        /** Releases the tensors created in this scope and not kept. */
+        @Override
+        void close();
+    }
+
     @Override
     default void close() {
     }

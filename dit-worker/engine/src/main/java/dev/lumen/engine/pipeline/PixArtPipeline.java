@@ -145,14 +145,17 @@ public final class PixArtPipeline implements AutoCloseable {
             mask[i] = enc.attentionMask();
         }
         long t1 = System.nanoTime();
-        Tensor embeds = textEncoder.encode(ids, mask);
+        HostTensor host;
+        try (Ops.Scope scope = ops.scope()) {
+            Tensor embeds = textEncoder.encode(ids, mask);
+            host = new HostTensor(ops.toHost(embeds), embeds.shape());
+        }
         float[] flatMask = new float[ids.length * length];
         for (int i = 0; i < ids.length; i++) {
             for (int s = 0; s < length; s++) {
                 flatMask[i * length + s] = mask[i][s];
             }
         }
-        HostTensor host = new HostTensor(ops.toHost(embeds), embeds.shape());
         long t2 = System.nanoTime();
         return new EncodedText(host, flatMask, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
     }
@@ -166,6 +169,13 @@ public final class PixArtPipeline implements AutoCloseable {
      * and stops the run with {@link GenerationCancelledException}.
      */
     public GenerationResult generate(GenerationRequest request, GenerationListener listener, BooleanSupplier cancelled) {
+        // Device tensors of this run (the caption context above all) are released when it ends.
+        try (Ops.Scope run = ops.scope()) {
+            return run(request, listener, cancelled);
+        }
+    }
+
+    private GenerationResult run(GenerationRequest request, GenerationListener listener, BooleanSupplier cancelled) {
         int multiple = sizeMultiple();
         if (request.width() % multiple != 0 || request.height() % multiple != 0) {
             throw new IllegalArgumentException("width and height must be multiples of " + multiple + " for this model, got "
@@ -229,10 +239,14 @@ public final class PixArtPipeline implements AutoCloseable {
             long s0 = System.nanoTime();
             float[] timestepRow = new float[rows];
             java.util.Arrays.fill(timestepRow, timesteps[i]);
-            var conditioning = transformer.condition(timestepRow, resolution, aspect);
             float[] input = cfg ? concat(latents, latents) : latents;
             int[] inputShape = {rows, channels, lh, lw};
-            float[] out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning));
+            float[] out;
+            // Everything a step allocates is released at its end, so the next step reuses the memory.
+            try (Ops.Scope step = ops.scope()) {
+                var conditioning = transformer.condition(timestepRow, resolution, aspect);
+                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning));
+            }
             float[] eps = guidedEpsilon(out, batch, cfg, (float) request.guidanceScale(), channels, lh * lw);
             float[] stepNoise = null;
             if (run.needsNoise(i)) {
@@ -248,9 +262,13 @@ public final class PixArtPipeline implements AutoCloseable {
         }
 
         long v0 = System.nanoTime();
-        Tensor decoded = vae.decode(ops.fromHost(latents, latentShape));
-        float[] pixels = ops.toHost(decoded);
-        int[] decodedShape = decoded.shape();
+        float[] pixels;
+        int[] decodedShape;
+        try (Ops.Scope decode = ops.scope()) {
+            Tensor decoded = vae.decode(ops.fromHost(latents, latentShape));
+            pixels = ops.toHost(decoded);
+            decodedShape = decoded.shape();
+        }
         double vaeMs = (System.nanoTime() - v0) / 1e6;
         listener.onDecoded(vaeMs);
         List<HostTensor> images = new ArrayList<>();

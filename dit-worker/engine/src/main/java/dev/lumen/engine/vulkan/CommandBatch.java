@@ -21,6 +21,7 @@ import org.lwjgl.vulkan.VkDescriptorPoolSize;
 import org.lwjgl.vulkan.VkDescriptorSetAllocateInfo;
 import org.lwjgl.vulkan.VkFenceCreateInfo;
 import org.lwjgl.vulkan.VkMemoryBarrier;
+import org.lwjgl.vulkan.VkQueryPoolCreateInfo;
 import org.lwjgl.vulkan.VkSubmitInfo;
 import org.lwjgl.vulkan.VkWriteDescriptorSet;
 
@@ -31,7 +32,9 @@ import org.lwjgl.vulkan.VkWriteDescriptorSet;
  * costs little on a single queue; a barrier to the host is added at the end so mapped buffers can be
  * read after {@link #submitAndWait()}. Descriptor sets come from pools owned by the batch, reset after
  * each submission, so recording allocates nothing on the Java heap per dispatch beyond the call
- * itself. After {@link #submitAndWait()} the batch is empty and can be recorded again. A batch is not
+ * itself. Optionally ({@link #enableTimestamps(int)}) every dispatch is timed with timestamp queries,
+ * read back after the submission. After {@link #submitAndWait()} the batch is empty and can be
+ * recorded again. A batch is not
  * thread-safe; use one per thread. Closing it frees its command pool, fence and descriptor pools.
  */
 public final class CommandBatch implements AutoCloseable {
@@ -55,6 +58,15 @@ public final class CommandBatch implements AutoCloseable {
     private int commandCount;
     private boolean broken;
     private boolean closed;
+    // Optional per-dispatch timing (see enableTimestamps): a start and an end query per dispatch.
+    private long queryPool = NULL;
+    private int queryCapacity;
+    private final List<String> timedLabels = new ArrayList<>();
+    private final List<KernelTiming> timings = new ArrayList<>();
+
+    /** The GPU time of one timed dispatch of the last submission. */
+    public record KernelTiming(String kernel, double nanos) {
+    }
 
     CommandBatch(VulkanDevice device) {
         this.device = device;
@@ -166,7 +178,17 @@ public final class CommandBatch implements AutoCloseable {
                 }
                 vkCmdPushConstants(commandBuffer, kernel.pipelineLayout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, direct);
             }
+            boolean timed = queryPool != NULL && 2 * (timedLabels.size() + 1) <= queryCapacity;
+            if (timed) {
+                // After the barrier of beginCommand, so the start excludes the previous command.
+                vkCmdWriteTimestamp(commandBuffer, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queryPool, 2 * timedLabels.size());
+            }
             vkCmdDispatch(commandBuffer, groupsX, groupsY, groupsZ);
+            if (timed) {
+                vkCmdWriteTimestamp(commandBuffer, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool,
+                        2 * timedLabels.size() + 1);
+                timedLabels.add(kernel.name());
+            }
         }
         return this;
     }
@@ -234,10 +256,82 @@ public final class CommandBatch implements AutoCloseable {
             }
             throw e;
         }
+        collectTimings();
         reset();
     }
 
+    /**
+     * Starts timing every dispatch (up to {@code maxDispatches} per submission) with timestamp
+     * queries; {@link #takeTimings()} returns the times after each {@link #submitAndWait()}. Only
+     * while the batch is empty, and only on devices whose compute queue supports timestamps.
+     */
+    public void enableTimestamps(int maxDispatches) {
+        checkUsable();
+        if (recording) {
+            throw new IllegalStateException("enable timestamps before recording");
+        }
+        if (!device.capabilities().timestampsSupported()) {
+            throw new UnsupportedOperationException("device '" + device.capabilities().name()
+                    + "' cannot write timestamps on its compute queue");
+        }
+        destroyQueryPool();
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            VkQueryPoolCreateInfo info = VkQueryPoolCreateInfo.calloc(stack)
+                    .sType$Default()
+                    .queryType(VK_QUERY_TYPE_TIMESTAMP)
+                    .queryCount(2 * maxDispatches);
+            var pPool = stack.mallocLong(1);
+            VkResults.check(vkCreateQueryPool(device.handle(), info, null, pPool), "vkCreateQueryPool");
+            queryPool = pPool.get(0);
+            queryCapacity = 2 * maxDispatches;
+        }
+    }
+
+    /** Stops timing dispatches and frees the query pool. */
+    public void disableTimestamps() {
+        checkUsable();
+        if (recording) {
+            throw new IllegalStateException("disable timestamps before recording");
+        }
+        destroyQueryPool();
+    }
+
+    /** The dispatch times of the submissions since the last call, in recording order. */
+    public List<KernelTiming> takeTimings() {
+        List<KernelTiming> out = List.copyOf(timings);
+        timings.clear();
+        return out;
+    }
+
+    private void collectTimings() {
+        if (queryPool == NULL || timedLabels.isEmpty()) {
+            return;
+        }
+        int queries = 2 * timedLabels.size();
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            var results = stack.mallocLong(queries);
+            VkResults.check(vkGetQueryPoolResults(device.handle(), queryPool, 0, queries, results, Long.BYTES,
+                    VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT), "vkGetQueryPoolResults");
+            int bits = device.capabilities().computeQueueTimestampValidBits();
+            long mask = bits >= 64 ? -1L : (1L << bits) - 1;
+            double period = device.capabilities().timestampPeriod();
+            for (int i = 0; i < timedLabels.size(); i++) {
+                long ticks = (results.get(2 * i + 1) - results.get(2 * i)) & mask;
+                timings.add(new KernelTiming(timedLabels.get(i), ticks * period));
+            }
+        }
+    }
+
+    private void destroyQueryPool() {
+        if (queryPool != NULL) {
+            vkDestroyQueryPool(device.handle(), queryPool, null);
+            queryPool = NULL;
+            queryCapacity = 0;
+        }
+    }
+
     private void reset() {
+        timedLabels.clear();
         VkResults.check(vkResetFences(device.handle(), fence), "vkResetFences");
         VkResults.check(vkResetCommandPool(device.handle(), commandPool, 0), "vkResetCommandPool");
         for (long pool : descriptorPools) {
@@ -256,6 +350,9 @@ public final class CommandBatch implements AutoCloseable {
                         .sType$Default()
                         .flags(VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT);
                 VkResults.check(vkBeginCommandBuffer(commandBuffer, begin), "vkBeginCommandBuffer");
+                if (queryPool != NULL) {
+                    vkCmdResetQueryPool(commandBuffer, queryPool, 0, queryCapacity);
+                }
             }
             recording = true;
         } else if (commandCount > 0) {
@@ -336,6 +433,7 @@ public final class CommandBatch implements AutoCloseable {
         for (long pool : descriptorPools) {
             vkDestroyDescriptorPool(device.handle(), pool, null);
         }
+        destroyQueryPool();
         vkDestroyFence(device.handle(), fence, null);
         // Frees the command buffer with it.
         vkDestroyCommandPool(device.handle(), commandPool, null);

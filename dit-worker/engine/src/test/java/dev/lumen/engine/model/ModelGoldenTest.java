@@ -17,12 +17,32 @@ import dev.lumen.engine.testing.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Each model against the tensors the diffusers / transformers reference produced on the same weights. */
+/**
+ * Each model against the tensors the diffusers / transformers reference produced on the same
+ * weights, on the CPU backend; subclasses run the same checks on another backend ({@link #newOps()}).
+ */
 class ModelGoldenTest {
     private static final double FP32_TOLERANCE = 1e-4;
-    private final Ops ops = new CpuOps();
+    private Ops ops;
+
+    /** The backend under test; one per test method, closed after it. */
+    protected Ops newOps() {
+        return new CpuOps();
+    }
+
+    @BeforeEach
+    void openBackend() {
+        ops = newOps();
+    }
+
+    @AfterEach
+    void closeBackend() {
+        ops.close();
+    }
 
     @Test
     void t5EncoderMatchesTransformers() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lumen.engine.cpu.CpuOps;
 import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,10 +24,16 @@ import tools.jackson.databind.json.JsonMapper;
  * Whole pipelines against {@code PixArtAlphaPipeline} runs of the reference (golden/pipelines.json):
  * the per-step latents, the guided model outputs' effect, and the final image, fed the reference's
  * initial latents and LCM noise. Each golden runs twice: from the prompt text (tokenizer → T5 →
- * transformer → scheduler → VAE) and from the reference's own caption embeddings.
+ * transformer → scheduler → VAE) and from the reference's own caption embeddings. Runs on the CPU
+ * backend; subclasses override {@link #newOps()} to run the same goldens on another.
  */
 class PipelineGoldenTest {
     private static final double FP32_TOLERANCE = 1e-4;
+
+    /** The backend under test (subclasses run the goldens on another one); closed after each run. */
+    protected Ops newOps() {
+        return new CpuOps();
+    }
 
     static Stream<Arguments> goldens() throws IOException {
         JsonNode table = JsonMapper.builder().build()
@@ -51,8 +58,9 @@ class PipelineGoldenTest {
         } else {
             prompts.add(p.asString());
         }
-        try (TensorSource golden = Fixtures.golden(file);
-             PixArtPipeline pipeline = PixArtPipeline.load(folder, new CpuOps())) {
+        try (Ops ops = newOps();
+             TensorSource golden = Fixtures.golden(file);
+             PixArtPipeline pipeline = PixArtPipeline.load(folder, ops)) {
             PipelineInputs all = PipelineInputs.read(golden);
             Map<String, HostTensor> chosen = new LinkedHashMap<>();
             for (String name : all.names()) {
@@ -82,7 +90,8 @@ class PipelineGoldenTest {
                     System.arraycopy(image.values(), 0, allImages, at, image.values().length);
                     at += image.values().length;
                 }
-                assertThat(reportedError(file + " images" + mode, allImages, golden.floats("images"))).isLessThan(FP32_TOLERANCE);
+                assertThat(reportedError(file + " images" + mode, allImages, golden.floats("images")))
+                        .isLessThan(FP32_TOLERANCE);
             }
         }
     }
@@ -102,8 +111,9 @@ class PipelineGoldenTest {
         } else {
             prompts.add(p.asString());
         }
-        try (TensorSource golden = Fixtures.golden(file);
-             PixArtPipeline pipeline = PixArtPipeline.load(folder, new CpuOps())) {
+        try (Ops ops = newOps();
+             TensorSource golden = Fixtures.golden(file);
+             PixArtPipeline pipeline = PixArtPipeline.load(folder, ops)) {
             PixArtPipeline.EncodedText text = pipeline.encodeText(prompts);
             assertThat(reportedError(file + " prompt_embeds", text.embeds().values(), golden.floats("prompt_embeds")))
                     .isLessThan(FP32_TOLERANCE);

@@ -43,7 +43,8 @@ public final class PixArtTransformer {
     private final Block[] blocks;
     private final Tensor finalScaleShift;
     private final Linear projOut;
-    private final Map<Long, Tensor> positionCache = new HashMap<>();
+    /** Host copies: a cached device tensor would have to outlive every caller's scope. */
+    private final Map<Long, float[]> positionCache = new HashMap<>();
 
     public PixArtTransformer(PixArtConfig config, TensorSource source, Ops ops) {
         this.config = config;
@@ -109,18 +110,21 @@ public final class PixArtTransformer {
         if (mask.length != batch * tokens) {
             throw new IllegalArgumentException("caption mask has " + mask.length + " entries for " + batch + "×" + tokens);
         }
-        Tensor projected = apply(caption2, ops.geluTanh(apply(caption1, captionEmbeds)));
         Tensor[] keys = new Tensor[blocks.length];
         Tensor[] values = new Tensor[blocks.length];
-        for (int l = 0; l < blocks.length; l++) {
-            keys[l] = apply(blocks[l].crossK(), projected);
-            values[l] = apply(blocks[l].crossV(), projected);
+        // Only the keys, values and mask outlive this call (they serve every denoising step).
+        try (Ops.Scope scope = ops.scope()) {
+            Tensor projected = apply(caption2, ops.geluTanh(apply(caption1, captionEmbeds)));
+            for (int l = 0; l < blocks.length; l++) {
+                keys[l] = scope.keep(apply(blocks[l].crossK(), projected));
+                values[l] = scope.keep(apply(blocks[l].crossV(), projected));
+            }
+            float[] bias = new float[mask.length];
+            for (int i = 0; i < mask.length; i++) {
+                bias[i] = (1f - mask[i]) * CAPTION_MASK_BIAS;
+            }
+            return new CaptionContext(batch, tokens, keys, values, scope.keep(ops.fromHost(bias, batch, tokens)));
         }
-        float[] bias = new float[mask.length];
-        for (int i = 0; i < mask.length; i++) {
-            bias[i] = (1f - mask[i]) * CAPTION_MASK_BIAS;
-        }
-        return new CaptionContext(batch, tokens, keys, values, ops.fromHost(bias, batch, tokens));
     }
 
     /**
@@ -135,28 +139,31 @@ public final class PixArtTransformer {
     public Conditioning condition(float[] timesteps, float[] resolution, float[] aspectRatio) {
         int batch = timesteps.length;
         int d = config.hiddenSize();
-        Tensor t = ops.fromHost(Embeddings.sinusoidal(timesteps, SINUSOID_DIM), batch, SINUSOID_DIM);
-        Tensor cond = apply(time2, ops.silu(apply(time1, t)));
-        if (config.useAdditionalConditions()) {
-            if (resolution == null || aspectRatio == null) {
-                throw new IllegalArgumentException("this transformer (use_additional_conditions) needs the resolution "
-                        + "and aspect-ratio conditions");
+        // Only the two results outlive this call; the embedders' temporaries are released.
+        try (Ops.Scope scope = ops.scope()) {
+            Tensor t = ops.fromHost(Embeddings.sinusoidal(timesteps, SINUSOID_DIM), batch, SINUSOID_DIM);
+            Tensor cond = apply(time2, ops.silu(apply(time1, t)));
+            if (config.useAdditionalConditions()) {
+                if (resolution == null || aspectRatio == null) {
+                    throw new IllegalArgumentException("this transformer (use_additional_conditions) needs the resolution "
+                            + "and aspect-ratio conditions");
+                }
+                Tensor res = ops.fromHost(Embeddings.sinusoidal(resolution, MICRO_DIM), 2 * batch, MICRO_DIM);
+                Tensor ar = ops.fromHost(Embeddings.sinusoidal(aspectRatio, MICRO_DIM), batch, MICRO_DIM);
+                float[] resEmb = ops.toHost(apply(resolution2, ops.silu(apply(resolution1, res))));
+                float[] arEmb = ops.toHost(apply(aspect2, ops.silu(apply(aspect1, ar))));
+                // [h-emb, w-emb, ar-emb] per batch row, each d/3 wide, added to the timestep embedding.
+                int third = d / 3;
+                float[] micro = new float[batch * d];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(resEmb, b * 2 * third, micro, b * d, 2 * third);
+                    System.arraycopy(arEmb, b * third, micro, b * d + 2 * third, third);
+                }
+                cond = ops.add(cond, ops.fromHost(micro, batch, d));
             }
-            Tensor res = ops.fromHost(Embeddings.sinusoidal(resolution, MICRO_DIM), 2 * batch, MICRO_DIM);
-            Tensor ar = ops.fromHost(Embeddings.sinusoidal(aspectRatio, MICRO_DIM), batch, MICRO_DIM);
-            float[] resEmb = ops.toHost(apply(resolution2, ops.silu(apply(resolution1, res))));
-            float[] arEmb = ops.toHost(apply(aspect2, ops.silu(apply(aspect1, ar))));
-            // [h-emb, w-emb, ar-emb] per batch row, each d/3 wide, added to the timestep embedding.
-            int third = d / 3;
-            float[] micro = new float[batch * d];
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(resEmb, b * 2 * third, micro, b * d, 2 * third);
-                System.arraycopy(arEmb, b * third, micro, b * d + 2 * third, third);
-            }
-            cond = ops.add(cond, ops.fromHost(micro, batch, d));
+            Tensor t6 = ops.reshape(apply(adaLinear, ops.silu(cond)), batch, 6, d);
+            return new Conditioning(scope.keep(t6), scope.keep(ops.reshape(cond, batch, 1, d)));
         }
-        Tensor t6 = ops.reshape(apply(adaLinear, ops.silu(cond)), batch, 6, d);
-        return new Conditioning(t6, ops.reshape(cond, batch, 1, d));
     }
 
     /**
@@ -183,17 +190,20 @@ public final class PixArtTransformer {
         float scale = (float) (1.0 / Math.sqrt(config.headDim()));
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
-            Tensor mod = ops.add(conditioning.t6(), b.scaleShift());
-            Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
-            Tensor att = ops.attention(apply(b.q(), n), apply(b.k(), n), apply(b.v(), n), config.numHeads(), scale,
-                    null, null);
-            ops.addGatedInPlace(x, mod, 2, apply(b.out(), att));
-            // Cross-attention reads the residual stream directly: no norm, no gate.
-            Tensor cross = ops.attention(apply(b.crossQ(), x), caption.keys()[l], caption.values()[l],
-                    config.numHeads(), scale, caption.keyBias(), null);
-            ops.addInPlace(x, apply(b.crossOut(), cross));
-            n = ops.layerNormModulate(x, mod, 3, 4, eps);
-            ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+            // x is updated in place; a block's temporaries are released when it ends.
+            try (Ops.Scope scope = ops.scope()) {
+                Tensor mod = ops.add(conditioning.t6(), b.scaleShift());
+                Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
+                Tensor att = ops.attention(apply(b.q(), n), apply(b.k(), n), apply(b.v(), n), config.numHeads(),
+                        scale, null, null);
+                ops.addGatedInPlace(x, mod, 2, apply(b.out(), att));
+                // Cross-attention reads the residual stream directly: no norm, no gate.
+                Tensor cross = ops.attention(apply(b.crossQ(), x), caption.keys()[l], caption.values()[l],
+                        config.numHeads(), scale, caption.keyBias(), null);
+                ops.addInPlace(x, apply(b.crossOut(), cross));
+                n = ops.layerNormModulate(x, mod, 3, 4, eps);
+                ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+            }
         }
         // The final layer is modulated by the embedded timestep itself, not by t6.
         Tensor finalMod = ops.add(conditioning.embedded(), finalScaleShift);
@@ -204,8 +214,8 @@ public final class PixArtTransformer {
     }
 
     private Tensor positions(int h, int w) {
-        return positionCache.computeIfAbsent(((long) h << 32) | w, key -> ops.fromHost(
-                Embeddings.positions2d(config.hiddenSize(), h, w, config.baseSize(), config.interpolationScale()),
-                h * w, config.hiddenSize()));
+        float[] table = positionCache.computeIfAbsent(((long) h << 32) | w, key ->
+                Embeddings.positions2d(config.hiddenSize(), h, w, config.baseSize(), config.interpolationScale()));
+        return ops.fromHost(table, h * w, config.hiddenSize());
     }
 }

@@ -80,17 +80,20 @@ public final class T5Encoder {
         Tensor positionBias = ops.fromHost(positionBias(seq), config.numHeads(), seq, seq);
         float eps = config.layerNormEpsilon();
         for (Layer layer : layers) {
-            Tensor a = ops.rmsNorm(h, layer.attnNorm(), eps);
-            Tensor q = ops.linear(a, layer.q(), null);
-            Tensor k = ops.linear(a, layer.k(), null);
-            Tensor v = ops.linear(a, layer.v(), null);
-            // T5 folds the 1/√d scaling into its weights at training time: scale 1.
-            Tensor att = ops.attention(q, k, v, config.numHeads(), 1f, maskBias, positionBias);
-            ops.addInPlace(h, ops.linear(att, layer.o(), null));
-            a = ops.rmsNorm(h, layer.ffNorm(), eps);
-            // Gated GELU: wi_0 is the GELU branch, wi_1 the linear one.
-            Tensor act = ops.mul(ops.geluTanh(ops.linear(a, layer.wi0(), null)), ops.linear(a, layer.wi1(), null));
-            ops.addInPlace(h, ops.linear(act, layer.wo(), null));
+            // The residual stream h is updated in place; everything else of a layer dies with it.
+            try (Ops.Scope scope = ops.scope()) {
+                Tensor a = ops.rmsNorm(h, layer.attnNorm(), eps);
+                Tensor q = ops.linear(a, layer.q(), null);
+                Tensor k = ops.linear(a, layer.k(), null);
+                Tensor v = ops.linear(a, layer.v(), null);
+                // T5 folds the 1/√d scaling into its weights at training time: scale 1.
+                Tensor att = ops.attention(q, k, v, config.numHeads(), 1f, maskBias, positionBias);
+                ops.addInPlace(h, ops.linear(att, layer.o(), null));
+                a = ops.rmsNorm(h, layer.ffNorm(), eps);
+                // Gated GELU: wi_0 is the GELU branch, wi_1 the linear one.
+                Tensor act = ops.mul(ops.geluTanh(ops.linear(a, layer.wi0(), null)), ops.linear(a, layer.wi1(), null));
+                ops.addInPlace(h, ops.linear(act, layer.wo(), null));
+            }
         }
         return ops.rmsNorm(h, finalNorm, eps);
     }

@@ -4,6 +4,7 @@ import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.model.Weights;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.tensor.Tensor;
+import java.util.function.UnaryOperator;
 
 /**
  * The decoder half of {@code AutoencoderKL}: post-quant 1×1 conv, conv_in, a mid block (resnet,
@@ -111,23 +112,39 @@ public final class VaeDecoder {
 
     /** Decodes latents already divided by the scaling factor (what {@code vae.decode} receives). */
     public Tensor decodeScaled(Tensor z) {
-        Tensor x = postQuant == null ? z : conv(z, postQuant, 0);
-        x = conv(x, convIn, 1);
-        x = resnet(x, mid1);
+        Tensor x = postQuant == null ? z : stage(z, z, t -> conv(t, postQuant, 0));
+        x = stage(x, z, t -> conv(t, convIn, 1));
+        x = stage(x, z, t -> resnet(t, mid1));
         if (midAttention != null) {
-            x = attention(x, midAttention);
+            x = stage(x, z, t -> attention(t, midAttention));
         }
-        x = resnet(x, mid2);
+        x = stage(x, z, t -> resnet(t, mid2));
         for (UpBlock block : upBlocks) {
             for (Resnet r : block.resnets()) {
-                x = resnet(x, r);
+                x = stage(x, z, t -> resnet(t, r));
             }
             if (block.upsample() != null) {
-                x = conv(ops.upsampleNearest2x(x), block.upsample(), 1);
+                x = stage(x, z, t -> conv(ops.upsampleNearest2x(t), block.upsample(), 1));
             }
         }
-        x = ops.silu(ops.groupNorm(x, config.normNumGroups(), normOut.weight(), normOut.bias(), EPS));
-        return conv(x, convOut, 1);
+        return stage(x, z, t -> conv(ops.silu(ops.groupNorm(t, config.normNumGroups(), normOut.weight(),
+                normOut.bias(), EPS)), convOut, 1));
+    }
+
+    /**
+     * Runs one stage of the decoder in its own scope, so its temporaries are released at once, and
+     * releases the stage's input as soon as the output exists (except the caller's {@code input}):
+     * at full resolution a single activation is hundreds of MiB, and at most two are ever alive.
+     */
+    private Tensor stage(Tensor x, Tensor input, UnaryOperator<Tensor> body) {
+        Tensor next;
+        try (Ops.Scope scope = ops.scope()) {
+            next = scope.keep(body.apply(x));
+        }
+        if (x != input) {
+            x.close();
+        }
+        return next;
     }
 
     private Tensor conv(Tensor x, Conv c, int padding) {
