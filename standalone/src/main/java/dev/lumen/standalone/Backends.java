@@ -2,8 +2,14 @@ package dev.lumen.standalone;
 
 import dev.lumen.engine.cpu.CpuOps;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.vulkan.VulkanOps;
+import dev.lumen.engine.vulkan.VulkanUnavailableException;
 
-/** Opens the engine backend named on the command line. */
+/**
+ * Opens the engine backend named on the command line: {@code cpu}, {@code vulkan} (fails with a
+ * message naming what is missing), or {@code auto} (Vulkan when a loader and device are present,
+ * otherwise the CPU backend, saying so).
+ */
 final class Backends {
     private Backends() {
     }
@@ -11,9 +17,16 @@ final class Backends {
     static Ops open(String name) {
         return switch (name) {
             case "cpu" -> new CpuOps();
-            case "vulkan" -> throw new IllegalArgumentException(
-                    "the Vulkan backend is not available in this build yet; use --backend cpu");
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (cpu or vulkan)");
+            case "vulkan" -> VulkanOps.open();
+            case "auto" -> {
+                try {
+                    yield VulkanOps.open();
+                } catch (VulkanUnavailableException e) {
+                    System.err.println("lumen: Vulkan is not available (" + e.getMessage() + "); using the CPU backend");
+                    yield new CpuOps();
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (cpu, vulkan or auto)");
         };
     }
 }

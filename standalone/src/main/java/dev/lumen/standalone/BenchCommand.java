@@ -49,9 +49,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path folder = model != null ? model : defaultModel();
-        FlopCounter ops = new FlopCounter(Backends.open(backend));
         long loadStart = System.nanoTime();
-        try (PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(folder), ops)) {
+        try (FlopCounter ops = new FlopCounter(Backends.open(backend));
+             PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(folder), ops)) {
             double loadMs = (System.nanoTime() - loadStart) / 1e6;
             System.out.printf(Locale.ROOT, "model %s (loaded in %.0f ms), backend %s, %d threads, %d steps, guidance %.1f%n%n",
                     folder, loadMs, ops.name(), Runtime.getRuntime().availableProcessors(), steps, guidance);

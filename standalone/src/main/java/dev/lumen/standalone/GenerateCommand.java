@@ -53,7 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or vulkan (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, vulkan or auto (Vulkan if present, else CPU) (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--transformer", description = "Transformer sub-folder (default: transformer).")
@@ -73,7 +73,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Ops ops = Backends.open(backend);
         ModelFolder folder = ModelFolder.open(model, transformerSubdir, null);
         SamplerKind.Choice choice = SamplerKind.choose(folder, sampler, schedulerSubdir);
         PipelineInputs explicit = PipelineInputs.NONE;
@@ -85,7 +84,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (prompt == null && explicit.get("prompt_embeds").isEmpty()) {
             throw new IllegalArgumentException("--prompt is required unless --inputs holds prompt_embeds");
         }
-        try (PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, choice.config())) {
+        try (Ops ops = Backends.open(backend);
+             PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, choice.config())) {
             int native_ = pipeline.transformer().config().sampleSize() * pipeline.vae().config().scaleFactor();
             GenerationRequest request = new GenerationRequest(List.of(prompt == null ? "" : prompt), negativePrompt,
                     steps != null ? steps : choice.kind().defaultSteps(),
