@@ -8,6 +8,7 @@ import dev.lumen.engine.pipeline.ModelFolder;
 import dev.lumen.engine.pipeline.PipelineInputs;
 import dev.lumen.engine.pipeline.PixArtPipeline;
 import dev.lumen.engine.tools.RandomCheckpoint;
+import dev.lumen.engine.vulkan.VulkanOps;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,31 +41,55 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--guidance", defaultValue = "4.5", description = "Guidance scale; > 1 runs the CFG batch of 2 (default: ${DEFAULT-VALUE}).")
     double guidance;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or vulkan (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, vulkan or auto (default: ${DEFAULT-VALUE}).")
     String backend;
+
+    @Option(names = "--text-backend", defaultValue = "same", description = "Backend of the T5 encoder: same, cpu or vulkan "
+            + "(default: ${DEFAULT-VALUE}). 'cpu' keeps T5's weights memory-mapped and gives the device only the transformer and VAE.")
+    String textBackend;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1", description = "Prompts per generation (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "Weight dtype of the default random model: bf16, fp16 or fp32 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--profile", description = "Vulkan only: per-kernel GPU times from timestamp queries.")
+    boolean profile;
 
     private record Row(String stage, double ms, long flops) {
     }
 
     @Override
     public Integer call() throws Exception {
-        Path folder = model != null ? model : defaultModel();
+        Path folder = model != null ? model : defaultModel(MakeRandomModelCommand.parseDtype(dtype));
         long loadStart = System.nanoTime();
+        ModelFolder modelFolder = ModelFolder.open(folder);
         try (FlopCounter ops = new FlopCounter(Backends.open(backend));
-             PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(folder), ops)) {
+             FlopCounter textOps = textBackend.equals("same") ? null : new FlopCounter(Backends.open(textBackend));
+             PixArtPipeline pipeline = PixArtPipeline.load(modelFolder, ops, textOps == null ? ops : textOps,
+                     dev.lumen.engine.sampling.SchedulerConfig.load(modelFolder.scheduler().resolve("scheduler_config.json")))) {
+            FlopCounter text = textOps == null ? ops : textOps;
             double loadMs = (System.nanoTime() - loadStart) / 1e6;
-            System.out.printf(Locale.ROOT, "model %s (loaded in %.0f ms), backend %s, %d threads, %d steps, guidance %.1f%n%n",
-                    folder, loadMs, ops.name(), Runtime.getRuntime().availableProcessors(), steps, guidance);
+            VulkanOps vulkan = ops.inner() instanceof VulkanOps v ? v : null;
+            String device = vulkan != null ? vulkan.capabilities().name() : Runtime.getRuntime().availableProcessors() + " CPU threads";
+            System.out.printf(Locale.ROOT, "model %s (loaded in %.0f ms)%nbackend %s (%s), T5 on %s, %d steps, guidance %.1f%n%n",
+                    folder, loadMs, ops.name(), device, text.name(), steps, guidance);
+            if (vulkan != null && profile) {
+                vulkan.setProfiling(true);
+            }
+            for (int batch : batches) {
             for (int size : sizes) {
                 List<Row> rows = new ArrayList<>();
                 ops.takeFlops();
+                text.takeFlops();
                 GenerationListener listener = new GenerationListener() {
                     long last = System.nanoTime();
 
                     @Override
                     public void onTextEncoded(double tokenizeMs, double textEncoderMs) {
                         rows.add(new Row("tokenize", tokenizeMs, 0));
-                        rows.add(new Row("T5 encoder", textEncoderMs, ops.takeFlops()));
+                        rows.add(new Row("T5 encoder", textEncoderMs, text.takeFlops()));
                         last = System.nanoTime();
                     }
 
@@ -80,17 +105,34 @@ final class BenchCommand implements Callable<Integer> {
                         rows.add(new Row("VAE decode", vaeMs, ops.takeFlops()));
                     }
                 };
-                pipeline.generate(new GenerationRequest(List.of("a red fox sitting on a mossy rock at sunrise"), "",
-                        steps, guidance, size, size, 0, PipelineInputs.NONE), listener, () -> false);
-                print(size, rows);
+                if (vulkan != null && profile) {
+                    vulkan.takeProfile();
+                }
+                pipeline.generate(new GenerationRequest(java.util.Collections.nCopies(batch,
+                        "a red fox sitting on a mossy rock at sunrise"), "", steps, guidance, size, size, 0,
+                        PipelineInputs.NONE), listener, () -> false);
+                print(size, batch, rows);
+                if (vulkan != null && profile) {
+                    printProfile(vulkan.takeProfile());
+                }
+            }
             }
         }
         System.out.printf(Locale.ROOT, "peak RSS: %.2f GB%n", peakRssBytes() / 1e9);
         return 0;
     }
 
-    private static void print(int size, List<Row> rows) {
-        System.out.printf(Locale.ROOT, "%d×%d px%n", size, size);
+    private static void printProfile(List<VulkanOps.KernelProfile> profile) {
+        System.out.printf(Locale.ROOT, "| %-22s | %10s | %10s |%n", "kernel", "dispatches", "GPU ms");
+        System.out.printf(Locale.ROOT, "|%s|%s|%s|%n", "-".repeat(24), "-".repeat(12), "-".repeat(12));
+        profile.stream().sorted(java.util.Comparator.comparingDouble(VulkanOps.KernelProfile::millis).reversed())
+                .forEach(k -> System.out.printf(Locale.ROOT, "| %-22s | %10d | %10.2f |%n", k.kernel(), k.dispatches(),
+                        k.millis()));
+        System.out.println();
+    }
+
+    private static void print(int size, int batch, List<Row> rows) {
+        System.out.printf(Locale.ROOT, "%d×%d px, batch %d%n", size, size, batch);
         System.out.printf(Locale.ROOT, "| %-22s | %10s | %10s | %9s |%n", "stage", "ms", "GFLOP", "GFLOP/s");
         System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%n", "-".repeat(24), "-".repeat(12), "-".repeat(12), "-".repeat(11));
         double totalMs = 0;
@@ -119,14 +161,14 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Path defaultModel() throws java.io.IOException {
+    private static Path defaultModel(DType dtype) throws java.io.IOException {
         String cache = System.getenv("XDG_CACHE_HOME");
         Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
-        Path dir = base.resolve("lumen/models/random-PixArt-XL-2-1024-MS-bf16");
+        Path dir = base.resolve("lumen/models/random-PixArt-XL-2-1024-MS-" + dtype.name().toLowerCase(Locale.ROOT));
         if (!Files.exists(dir.resolve("model_index.json"))) {
-            System.err.println("making a random full-size PixArt-XL-2-1024-MS checkpoint (bf16, ~11 GB) in " + dir
+            System.err.println("making a random full-size PixArt-XL-2-1024-MS checkpoint (" + dtype + ") in " + dir
                     + " (once; or pass --model)");
-            new RandomCheckpoint(RandomCheckpoint.Preset.PIXART_XL_2_1024_MS, DType.BF16, System.err::println).write(dir);
+            new RandomCheckpoint(RandomCheckpoint.Preset.PIXART_XL_2_1024_MS, dtype, System.err::println).write(dir);
         }
         return dir;
     }

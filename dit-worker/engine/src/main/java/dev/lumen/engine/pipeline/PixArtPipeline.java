@@ -32,6 +32,7 @@ import java.util.function.BooleanSupplier;
 public final class PixArtPipeline implements AutoCloseable {
     private final ModelFolder folder;
     private final Ops ops;
+    private final Ops textOps;
     private final T5Tokenizer tokenizer;
     private final TensorSource textEncoderWeights;
     private final T5Encoder textEncoder;
@@ -41,11 +42,12 @@ public final class PixArtPipeline implements AutoCloseable {
     private final VaeDecoder vae;
     private final Scheduler scheduler;
 
-    private PixArtPipeline(ModelFolder folder, Ops ops, T5Tokenizer tokenizer, TensorSource textEncoderWeights,
+    private PixArtPipeline(ModelFolder folder, Ops ops, Ops textOps, T5Tokenizer tokenizer, TensorSource textEncoderWeights,
                            T5Encoder textEncoder, TensorSource transformerWeights, PixArtTransformer transformer,
                            TensorSource vaeWeights, VaeDecoder vae, Scheduler scheduler) {
         this.folder = folder;
         this.ops = ops;
+        this.textOps = textOps;
         this.tokenizer = tokenizer;
         this.textEncoderWeights = textEncoderWeights;
         this.textEncoder = textEncoder;
@@ -63,11 +65,20 @@ public final class PixArtPipeline implements AutoCloseable {
 
     /** As {@link #load(ModelFolder, Ops)} with another scheduler than the folder's (see {@link SamplerKind#choose}). */
     public static PixArtPipeline load(ModelFolder folder, Ops ops, SchedulerConfig schedulerConfig) {
+        return load(folder, ops, ops, schedulerConfig);
+    }
+
+    /**
+     * As above with the text encoder on its own backend: T5 runs once per prompt, so a deployment
+     * may keep its (large) weights memory-mapped on the CPU backend and give the GPU only the
+     * transformer and VAE.
+     */
+    public static PixArtPipeline load(ModelFolder folder, Ops ops, Ops textOps, SchedulerConfig schedulerConfig) {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             T5Tokenizer tokenizer = T5Tokenizer.load(folder.tokenizer());
             TensorSource te = track(opened, TensorSource.open(folder.textEncoder()));
-            T5Encoder encoder = new T5Encoder(T5Config.read(folder.textEncoder().resolve("config.json")), te, ops);
+            T5Encoder encoder = new T5Encoder(T5Config.read(folder.textEncoder().resolve("config.json")), te, textOps);
             TensorSource tw = track(opened, TensorSource.open(folder.transformer()));
             PixArtTransformer transformer = new PixArtTransformer(
                     PixArtConfig.read(folder.transformer().resolve("config.json")), tw, ops);
@@ -82,7 +93,7 @@ public final class PixArtPipeline implements AutoCloseable {
                         + " ≠ transformer in_channels " + transformer.config().inChannels());
             }
             Scheduler scheduler = Scheduler.create(schedulerConfig);
-            return new PixArtPipeline(folder, ops, tokenizer, te, encoder, tw, transformer, vw, vae, scheduler);
+            return new PixArtPipeline(folder, ops, textOps, tokenizer, te, encoder, tw, transformer, vw, vae, scheduler);
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {
@@ -146,9 +157,9 @@ public final class PixArtPipeline implements AutoCloseable {
         }
         long t1 = System.nanoTime();
         HostTensor host;
-        try (Ops.Scope scope = ops.scope()) {
+        try (Ops.Scope scope = textOps.scope()) {
             Tensor embeds = textEncoder.encode(ids, mask);
-            host = new HostTensor(ops.toHost(embeds), embeds.shape());
+            host = new HostTensor(textOps.toHost(embeds), embeds.shape());
         }
         float[] flatMask = new float[ids.length * length];
         for (int i = 0; i < ids.length; i++) {
