@@ -1,9 +1,13 @@
 package dev.lumen.contracts;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 
 /** {@code lumen.control}: a request to cancel a job (queued or running). */
-public record ControlMessage(String schema, Type type, String jobId, String tenant, Instant at) implements Message {
+public record ControlMessage(String schema, @JsonProperty(required = true) Type type,
+                             @JsonProperty(required = true) String jobId,
+                             @JsonProperty(required = true) String tenant,
+                             @JsonProperty(required = true) Instant at) implements Message {
     public static final String SCHEMA = "lumen.control/v1";
 
     public ControlMessage(Type type, String jobId, String tenant, Instant at) {

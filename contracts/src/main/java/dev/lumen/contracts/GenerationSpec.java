@@ -1,6 +1,7 @@
 package dev.lumen.contracts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -9,8 +10,17 @@ import tools.jackson.databind.JsonNode;
  * {@code null} means none.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record GenerationSpec(String model, String prompt, String negativePrompt, int n, int width, int height,
-                             int steps, double guidanceScale, String sampler, long seed, int priority,
+public record GenerationSpec(@JsonProperty(required = true) String model,
+                             @JsonProperty(required = true) String prompt,
+                             String negativePrompt,
+                             @JsonProperty(required = true) int n,
+                             @JsonProperty(required = true) int width,
+                             @JsonProperty(required = true) int height,
+                             @JsonProperty(required = true) int steps,
+                             @JsonProperty(required = true) double guidanceScale,
+                             @JsonProperty(required = true) String sampler,
+                             @JsonProperty(required = true) long seed,
+                             @JsonProperty(required = true) int priority,
                              JsonNode layout, JsonNode tokenDensity) {
 
     /** Jobs with equal keys can run in one batch: same model, size, steps and sampler. */

@@ -1,6 +1,7 @@
 package dev.lumen.contracts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,8 +10,13 @@ import java.util.List;
  * only by the scheduler; gateways materialise it to answer status queries and feed SSE.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record JobState(String schema, String jobId, String tenant, JobStatus status, GenerationSpec spec,
-                       Instant createdAt, Instant updatedAt, int attempts, Integer step, Integer steps,
+public record JobState(String schema, @JsonProperty(required = true) String jobId,
+                       @JsonProperty(required = true) String tenant,
+                       @JsonProperty(required = true) JobStatus status,
+                       @JsonProperty(required = true) GenerationSpec spec,
+                       @JsonProperty(required = true) Instant createdAt,
+                       @JsonProperty(required = true) Instant updatedAt,
+                       @JsonProperty(required = true) int attempts, Integer step, Integer steps,
                        String previewPng, List<ImageRef> images, ErrorInfo error, Double engineMs) implements Message {
     public static final String SCHEMA = "lumen.job-state/v1";
 }

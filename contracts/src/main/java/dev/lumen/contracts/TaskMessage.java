@@ -1,5 +1,6 @@
 package dev.lumen.contracts;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 
@@ -8,7 +9,10 @@ import java.util.List;
  * {@link GenerationSpec#batchKey()}). {@code attempt} counts dispatches by the scheduler; the
  * broker's own delivery count covers redeliveries of the same record.
  */
-public record TaskMessage(String schema, String taskId, String pool, List<TaskJob> jobs, int attempt,
+public record TaskMessage(String schema, @JsonProperty(required = true) String taskId,
+                          @JsonProperty(required = true) String pool,
+                          @JsonProperty(required = true) List<TaskJob> jobs,
+                          @JsonProperty(required = true) int attempt,
                           Instant deadline, String traceparent) implements Message {
     public static final String SCHEMA = "lumen.task/v1";
 
@@ -17,6 +21,7 @@ public record TaskMessage(String schema, String taskId, String pool, List<TaskJo
     }
 
     /** One job inside a task. */
-    public record TaskJob(String jobId, String tenant, GenerationSpec spec) {
+    public record TaskJob(@JsonProperty(required = true) String jobId, @JsonProperty(required = true) String tenant,
+                          @JsonProperty(required = true) GenerationSpec spec) {
     }
 }

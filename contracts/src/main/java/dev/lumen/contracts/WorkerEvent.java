@@ -1,6 +1,7 @@
 package dev.lumen.contracts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,7 +10,11 @@ import java.util.List;
  * a small preview PNG (base64); completed events carry the stored images; failed events the error.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record WorkerEvent(String schema, Type type, String jobId, String taskId, String workerId, Instant at,
+public record WorkerEvent(String schema, @JsonProperty(required = true) Type type,
+                          @JsonProperty(required = true) String jobId,
+                          @JsonProperty(required = true) String taskId,
+                          @JsonProperty(required = true) String workerId,
+                          @JsonProperty(required = true) Instant at,
                           Integer step, Integer steps, String previewPng, List<ImageRef> images, ErrorInfo error,
                           Double engineMs) implements Message {
     public static final String SCHEMA = "lumen.worker-event/v1";

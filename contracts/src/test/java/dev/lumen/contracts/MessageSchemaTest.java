@@ -1,0 +1,140 @@
+package dev.lumen.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.SpecificationVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The published JSON schemas and the codec agree: every message round-trips through {@link Messages}
+ * and its JSON validates against its schema, and the schemas refuse what the codec refuses.
+ */
+class MessageSchemaTest {
+    static final List<Examples.Example> EXAMPLES = Examples.all();
+
+    // Format assertions on, so "date-time" really checks that instants are ISO-8601 strings.
+    static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+
+    static Schema schema(String file) {
+        return SCHEMAS.getSchema(SchemaLocation.of("classpath:schemas/" + file));
+    }
+
+    static List<Error> validate(String file, JsonNode json) {
+        return schema(file).validate(json);
+    }
+
+    static ObjectNode tree(Message message) {
+        return (ObjectNode) Messages.json().readTree(Messages.encode(message));
+    }
+
+    static ObjectNode edited(Message message, Consumer<ObjectNode> edit) {
+        ObjectNode json = tree(message);
+        edit.accept(json);
+        return json;
+    }
+
+    @ParameterizedTest
+    @FieldSource("EXAMPLES")
+    void roundTripsThroughTheCodec(Examples.Example example) {
+        Message message = example.message();
+        byte[] encoded = Messages.encode(message);
+        assertThat(Messages.decode(encoded, message.getClass())).isEqualTo(message);
+    }
+
+    @ParameterizedTest
+    @FieldSource("EXAMPLES")
+    void encodedJsonFollowsItsSchema(Examples.Example example) {
+        ObjectNode json = tree(example.message());
+        assertThat(validate(example.schemaFile(), json)).as(json.toString()).isEmpty();
+    }
+
+    @Test
+    void everyMessageTypeHasASchemaAndAnExample() {
+        for (Class<?> type : Message.class.getPermittedSubclasses()) {
+            String resource = Messages.schemaResource(type.asSubclass(Message.class));
+            assertThat(getClass().getClassLoader().getResource(resource)).as(resource).isNotNull();
+            assertThat(EXAMPLES).as(type.getSimpleName())
+                    .anyMatch(e -> e.message().getClass() == type && resource.equals("schemas/" + e.schemaFile()));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"common.v1.json", "job-submitted.v1.json", "task.v1.json", "worker-event.v1.json",
+            "job-state.v1.json", "control.v1.json", "dead-letter.v1.json"})
+    void schemaFilesAreValidDraft2020_12(String file) throws IOException {
+        Schema metaSchema = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("schemas/" + file)) {
+            JsonNode schema = Messages.json().readTree(in);
+            assertThat(metaSchema.validate(schema)).isEmpty();
+            if (!file.startsWith("common")) {
+                assertThat(schema.get("required").valueStream().map(JsonNode::asString)).contains("schema");
+                assertThat(schema.get("properties").get("schema").has("const")).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void schemaRefusesAnotherVersion() {
+        ObjectNode json = edited(Examples.jobSubmitted(), j -> j.put("schema", "lumen.job-submitted/v2"));
+        assertThat(validate("job-submitted.v1.json", json)).extracting(Error::getKeyword).contains("const");
+    }
+
+    @Test
+    void schemaRefusesAMissingRequiredField() {
+        ObjectNode json = edited(Examples.task(), j -> ((ObjectNode) j.get("jobs").get(0).get("spec")).remove("model"));
+        assertThat(validate("task.v1.json", json)).extracting(Error::getKeyword).contains("required");
+    }
+
+    @Test
+    void schemaRefusesEpochNumbersForInstants() {
+        ObjectNode json = edited(Examples.cancel(), j -> j.put("at", 1_772_366_400_123L));
+        assertThat(validate("control.v1.json", json)).isNotEmpty();
+        ObjectNode text = edited(Examples.cancel(), j -> j.put("at", "yesterday"));
+        assertThat(validate("control.v1.json", text)).extracting(Error::getKeyword).contains("format");
+    }
+
+    @Test
+    void schemaRefusesUpperCaseEnums() {
+        ObjectNode json = edited(Examples.succeeded(), j -> j.put("status", "SUCCEEDED"));
+        assertThat(validate("job-state.v1.json", json)).extracting(Error::getKeyword).contains("enum");
+    }
+
+    @Test
+    void schemaRefusesIdsThatCouldEscapeAnObjectKey() {
+        for (String id : Arrays.asList("../other-tenant", "a/b", "", ".hidden")) {
+            ObjectNode json = edited(Examples.jobSubmitted(), j -> j.put("tenant", id));
+            assertThat(validate("job-submitted.v1.json", json)).as(id).extracting(Error::getKeyword).contains("pattern");
+        }
+    }
+
+    @Test
+    void schemaRequiresImagesOnCompletionAndAnErrorOnFailure() {
+        ObjectNode completed = edited(Examples.completed(), j -> j.remove("images"));
+        assertThat(validate("worker-event.v1.json", completed)).extracting(Error::getKeyword).contains("required");
+        ObjectNode failed = edited(Examples.failed(), j -> j.remove("error"));
+        assertThat(validate("worker-event.v1.json", failed)).extracting(Error::getKeyword).contains("required");
+    }
+
+    @Test
+    void schemaChecksLayoutBoxes() {
+        ObjectNode json = edited(Examples.jobSubmitted(),
+                j -> ((ObjectNode) j.get("spec").get("layout").get("regions").get(0)).putArray("box").add(0.1).add(1.5));
+        assertThat(validate("job-submitted.v1.json", json)).isNotEmpty();
+    }
+}

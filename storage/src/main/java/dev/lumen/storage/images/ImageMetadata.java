@@ -1,0 +1,81 @@
+package dev.lumen.storage.images;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lumen.contracts.GenerationSpec;
+import dev.lumen.contracts.Messages;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * How one image was made, stored beside it as {@code <index>.json} and, in part, inside the PNG as
+ * text chunks ({@link #pngText()}), so the image still says where it came from after it leaves the
+ * store. {@code seed} is the seed this image was sampled with (a job of {@code n} images may use one
+ * seed per image). JSON uses the message codec's mapper: ISO-8601 instants, absent fields left out.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ImageMetadata(String schema, String jobId, String tenant, int index, String model, String prompt,
+                            String negativePrompt, long seed, String sampler, int steps, double guidanceScale,
+                            int width, int height, Instant createdAt, Timings timings) {
+    public static final String SCHEMA = "lumen.image-metadata/v1";
+    /** The PNG text keyword of the software entry; the other keywords are the JSON field names. */
+    public static final String SOFTWARE = "Software";
+
+    /** Where the time went, in milliseconds; null for what was not measured. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Timings(Double queueMs, Double engineMs, Double uploadMs) {
+    }
+
+    /** The metadata of image {@code index} of a job, sampled with {@code seed}. */
+    public static ImageMetadata of(ImageKeys keys, GenerationSpec spec, long seed, Instant createdAt, Timings timings) {
+        return new ImageMetadata(SCHEMA, keys.jobId(), keys.tenant(), keys.index(), spec.model(), spec.prompt(),
+                spec.negativePrompt(), seed, spec.sampler(), spec.steps(), spec.guidanceScale(), spec.width(),
+                spec.height(), createdAt, timings);
+    }
+
+    /** The {@code .json} object's bytes (UTF-8). */
+    public byte[] toJson() {
+        return Messages.json().writeValueAsBytes(this);
+    }
+
+    /**
+     * Reads a {@code .json} object written by {@link #toJson()}.
+     *
+     * @throws IllegalArgumentException if the bytes are not image metadata of this version
+     */
+    public static ImageMetadata fromJson(byte[] json) {
+        try {
+            JsonNode tree = Messages.json().readTree(json);
+            // Check the version before binding, so a newer document is named as such, not as a missing field.
+            JsonNode schema = tree == null ? null : tree.get("schema");
+            if (schema == null || !SCHEMA.equals(schema.asString())) {
+                throw new IllegalArgumentException("image metadata schema is " + schema + ", expected \"" + SCHEMA + "\"");
+            }
+            return Messages.json().treeToValue(tree, ImageMetadata.class);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("not image metadata: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * The PNG text entries: prompt, negative prompt, seed, model, sampler, steps, guidance scale and
+     * job id under their JSON names, plus {@code Software}. Insert them with {@link PngText#write}.
+     */
+    public Map<String, String> pngText() {
+        Map<String, String> text = new LinkedHashMap<>();
+        text.put("prompt", prompt);
+        if (negativePrompt != null) {
+            text.put("negativePrompt", negativePrompt);
+        }
+        text.put("seed", Long.toString(seed));
+        text.put("model", model);
+        text.put("sampler", sampler);
+        text.put("steps", Integer.toString(steps));
+        text.put("guidanceScale", Double.toString(guidanceScale));
+        text.put("jobId", jobId);
+        text.put(SOFTWARE, "Lumen");
+        return text;
+    }
+}
