@@ -228,11 +228,13 @@ final class SchedulerCore {
             if (after.status().terminal()) {
                 active.remove(after.id());
             }
-            log.atInfo().addKeyValue("jobId", after.id()).addKeyValue("tenant", after.tenant())
+            var event = log.atInfo().addKeyValue("jobId", after.id()).addKeyValue("tenant", after.tenant())
                     .addKeyValue("from", before.status().wire()).addKeyValue("to", after.status().wire())
-                    .addKeyValue("attempts", after.state().attempts())
-                    .addKeyValue("error", after.state().error() != null ? after.state().error().code() : null)
-                    .log("job state changed");
+                    .addKeyValue("attempts", after.state().attempts());
+            if (after.state().error() != null) {
+                event = event.addKeyValue("error", after.state().error().code());
+            }
+            event.log("job state changed");
         }
         out.add(new Output.State(after));
         if (t.deadLetterReason() != null) {

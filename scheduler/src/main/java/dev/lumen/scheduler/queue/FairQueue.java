@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -116,10 +115,5 @@ public final class FairQueue {
             batch.add(next.get());
         }
         return batch;
-    }
-
-    /** The queued job ids in no particular order (for sweeps). */
-    public Iterator<String> jobIds() {
-        return List.copyOf(byJob.keySet()).iterator();
     }
 }
