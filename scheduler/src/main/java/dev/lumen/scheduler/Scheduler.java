@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,6 +36,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -150,7 +153,7 @@ public final class Scheduler implements AutoCloseable {
                 outputs.addAll(core.tick());
                 publish(outputs);
                 if (!records.isEmpty()) {
-                    consumer.commitSync();
+                    commit();
                 }
             }
         } catch (WakeupException e) {
@@ -188,6 +191,19 @@ public final class Scheduler implements AutoCloseable {
             return core.control(control);
         } catch (ContractException e) {
             return core.poison(topic, record.key(), e.getMessage(), new String(record.value(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * A commit that fails because the group moved on, or because the broker is briefly away, is
+     * not fatal: the outputs are already published, and whoever reads these records again finds
+     * their effects in place and ignores them.
+     */
+    private void commit() {
+        try {
+            consumer.commitSync();
+        } catch (CommitFailedException | RebalanceInProgressException | TimeoutException e) {
+            log.warn("offsets not committed; the records will be replayed and ignored as duplicates: {}", e.toString());
         }
     }
 

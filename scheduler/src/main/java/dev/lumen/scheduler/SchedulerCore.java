@@ -81,7 +81,9 @@ final class SchedulerCore {
 
     /** A job read back from {@code lumen.job-state} at start or after a rebalance. */
     void restore(Job job) {
-        forget(id -> id.equals(job.id()));
+        if (jobs.containsKey(job.id())) {
+            forget(id -> id.equals(job.id()));
+        }
         jobs.put(job.id(), job);
         if (job.status().terminal()) {
             return;

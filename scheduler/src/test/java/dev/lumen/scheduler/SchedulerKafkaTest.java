@@ -251,6 +251,23 @@ class SchedulerKafkaTest {
     }
 
     @Test
+    void carriesOnAcrossABrokerRestart() throws Exception {
+        try (Env env = new Env(c -> c.withLimits(1, 4, 100, 3))) {
+            env.startScheduler();
+            env.submit("b1", "acme", SMALL, null);
+            TaskMessage first = env.tasks("small").await(l -> l.size() == 1).getFirst();
+            kafka.stop();
+            kafka.start();
+            env.event(WorkerEvent.Type.COMPLETED, "b1", first.taskId(), null, null);
+            env.submit("b2", "acme", SMALL, null);
+            TaskMessage second = env.tasks("small").await(l -> l.size() == 2).get(1);
+            complete(env, second);
+            Map<String, List<JobState>> history = env.awaitTerminal(List.of("b1", "b2"));
+            assertThat(history.values()).allSatisfy(s -> assertThat(s.getLast().status()).isEqualTo(JobStatus.SUCCEEDED));
+        }
+    }
+
+    @Test
     void deadlinesExpireQueuedAndRunningJobs() throws Exception {
         try (Env env = new Env(c -> c.withLimits(1, 1, 100, 3))) {
             env.startScheduler();
