@@ -8,7 +8,6 @@ import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.tensor.Shapes;
 import dev.lumen.engine.tensor.Tensor;
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * The CPU reference backend: plain Java over float arrays, multi-threaded over rows and heads.
@@ -591,11 +590,7 @@ public final class CpuOps implements Ops {
     }
 
     static void parallel(int tasks, java.util.function.IntConsumer body) {
-        if (tasks == 1) {
-            body.accept(0);
-        } else {
-            IntStream.range(0, tasks).parallel().forEach(body);
-        }
+        CpuThreads.parallelFor(tasks, body);
     }
 
     private interface Range {
