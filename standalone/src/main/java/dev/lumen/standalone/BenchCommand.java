@@ -118,6 +118,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             }
         }
+        if (backend.equals("cpu")) {
+            double peak = dev.lumen.engine.cpu.GemmBenchmark.peakGflops(dev.lumen.engine.cpu.CpuThreads.count());
+            System.out.printf(Locale.ROOT, "fp32 FMA peak measured now: %.1f GFLOP/s (%d threads)%n", peak,
+                    dev.lumen.engine.cpu.CpuThreads.count());
+        }
         System.out.printf(Locale.ROOT, "peak RSS: %.2f GB%n", peakRssBytes() / 1e9);
         return 0;
     }
@@ -178,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
     static final class Gemm implements Callable<Integer> {
         @Override
         public Integer call() {
-            dev.lumen.engine.cpu.GemmBenchmark.main(new String[0]);
+            dev.lumen.engine.cpu.GemmBenchmark.run(new int[] {256, 1024, 4096}, System.out);
             return 0;
         }
     }

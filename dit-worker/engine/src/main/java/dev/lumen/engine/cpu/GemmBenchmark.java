@@ -127,7 +127,8 @@ public final class GemmBenchmark {
      * The fp32 FMA throughput of {@code threads} threads at once: each runs CHAINS independent FMA
      * chains entirely in registers, so nothing but the FMA units limits it. Best of several rounds.
      */
-    static double peakGflops(int threads) {
+    /** The machine's fp32 FMA peak with {@code threads} threads, measured now (GFLOP/s). */
+    public static double peakGflops(int threads) {
         int iterations = 1_000_000;
         // Several tasks per thread, claimed dynamically: a helper that starts late costs little.
         int tasks = 4 * threads;
