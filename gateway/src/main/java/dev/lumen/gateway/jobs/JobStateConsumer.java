@@ -156,6 +156,8 @@ public class JobStateConsumer implements SmartLifecycle, HealthIndicator {
         }
         try {
             JobState state = Messages.decode(record.value(), JobState.class);
+            log.atDebug().addKeyValue("jobId", state.jobId()).addKeyValue("status", state.status().wire())
+                    .addKeyValue("step", state.step()).log("job state");
             view.apply(state.jobId(), state);
         } catch (ContractException e) {
             // One unreadable record must not stop status for every other job.

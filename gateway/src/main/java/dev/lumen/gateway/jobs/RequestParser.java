@@ -4,6 +4,10 @@ import dev.lumen.gateway.GatewayProperties;
 import dev.lumen.gateway.GatewayProperties.Limits;
 import dev.lumen.gateway.GatewayProperties.Model;
 import dev.lumen.gateway.errors.ApiException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,6 +83,14 @@ public class RequestParser {
     private JsonNode readObject(byte[] body) {
         if (body.length == 0) {
             throw ApiException.invalid("body", "is empty; send a JSON object");
+        }
+        try {
+            // Jackson lets some invalid sequences through (overlong forms, encoded surrogates); the JDK's strict
+            // decoder does not, and a prompt must be text the engine's tokenizer can read.
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+        } catch (CharacterCodingException e) {
+            throw ApiException.invalid("body", "is not valid UTF-8");
         }
         JsonNode root;
         try {
