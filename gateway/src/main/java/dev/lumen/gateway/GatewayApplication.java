@@ -1,0 +1,59 @@
+package dev.lumen.gateway;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * The gateway as a Spring Boot WebFlux application: {@link #main} runs it on its own, and
+ * {@link #start(Map)} starts it inside another process (the standalone launcher, the tests) with
+ * properties given in code, which outrank every other source. It reads its optional config file as
+ * {@code lumen-gateway.yml|properties} rather than {@code application.*}, so it cannot pick up
+ * another service's file when several share one class path.
+ */
+@SpringBootApplication(proxyBeanMethods = false)
+@ConfigurationPropertiesScan
+public class GatewayApplication {
+
+    /** Defaults below every other source; see the README for the {@code lumen.gateway.*} properties. */
+    static Map<String, Object> defaults() {
+        Map<String, Object> d = new HashMap<>();
+        d.put("spring.config.name", "lumen-gateway");
+        d.put("spring.application.name", "lumen-gateway");
+        d.put("server.shutdown", "graceful");
+        d.put("management.endpoints.web.exposure.include", "health,prometheus,info");
+        d.put("management.endpoint.health.probes.enabled", "true");
+        // Ready only once the job-state view has caught up; before that, GETs would 404 jobs that exist.
+        d.put("management.endpoint.health.group.readiness.include", "readinessState,jobState");
+        d.put("management.metrics.distribution.percentiles-histogram.http.server.requests", "true");
+        d.put("lumen.gateway.models[0].name", "pixart-512");
+        d.put("lumen.gateway.models[0].pool", "pixart-512");
+        return d;
+    }
+
+    public static void main(String[] args) {
+        SpringApplication app = new SpringApplication(GatewayApplication.class);
+        app.setDefaultProperties(defaults());
+        app.setWebApplicationType(WebApplicationType.REACTIVE);
+        app.run(args);
+    }
+
+    /**
+     * Starts a gateway in this JVM. {@code properties} (for example {@code server.port},
+     * {@code lumen.gateway.kafka.bootstrap-servers}) take precedence over files and the environment.
+     * Close the returned context to stop it.
+     */
+    public static ConfigurableApplicationContext start(Map<String, Object> properties) {
+        SpringApplication app = new SpringApplication(GatewayApplication.class);
+        app.setDefaultProperties(defaults());
+        app.setWebApplicationType(WebApplicationType.REACTIVE);
+        app.addInitializers(context -> context.getEnvironment().getPropertySources()
+                .addFirst(new MapPropertySource("lumen-gateway-embedded", Map.copyOf(properties))));
+        return app.run();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.lumen.gateway.errors;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A request the API refuses, with the problem type, a message for people that names the field or
+ * limit at fault, optional extra problem members and an optional {@code Retry-After}. Rendered as
+ * {@code application/problem+json} by {@link ProblemExceptionHandler}.
+ */
+public class ApiException extends RuntimeException {
+    private final ProblemType type;
+    private final transient Map<String, Object> properties;
+    private final Duration retryAfter;
+
+    public ApiException(ProblemType type, String detail) {
+        this(type, detail, Map.of(), null);
+    }
+
+    public ApiException(ProblemType type, String detail, Map<String, Object> properties, Duration retryAfter) {
+        super(detail, null, false, false);
+        this.type = type;
+        this.properties = new LinkedHashMap<>(properties);
+        this.retryAfter = retryAfter;
+    }
+
+    public static ApiException invalid(String field, String message) {
+        return new ApiException(ProblemType.INVALID_REQUEST, "\"" + field + "\" " + message, Map.of("field", field), null);
+    }
+
+    public static ApiException notFound(String what) {
+        return new ApiException(ProblemType.NOT_FOUND, what);
+    }
+
+    public ProblemType type() {
+        return type;
+    }
+
+    public Map<String, Object> properties() {
+        return properties;
+    }
+
+    /** How long the client should wait before retrying, or {@code null}. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}

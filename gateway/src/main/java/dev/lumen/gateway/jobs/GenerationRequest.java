@@ -1,0 +1,39 @@
+package dev.lumen.gateway.jobs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.lumen.contracts.GenerationSpec;
+import io.swagger.v3.oas.annotations.media.Schema;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A generation request after validation: the body of {@code POST /v1/jobs} and the Lumen part of
+ * {@code POST /v1/images/generations}, with defaults filled in from the model. {@code seed} stays
+ * {@code null} when the client gave none; the job id then decides it (see {@link JobService}).
+ * Also the documented request schema; the JSON names are OpenAI's snake case.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@Schema(description = "What to generate. Limits: prompt and negative_prompt at most 2000 characters; n 1-4; size WxH with"
+        + " sides multiples of 8 within 64..2048; steps 1-50; guidance_scale 0-20; seed 0..2^53; priority -10..10.")
+public record GenerationRequest(
+        @Schema(description = "model name, see GET /v1/models; the first configured model if omitted") String model,
+        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, maxLength = 2000) String prompt,
+        @JsonProperty("negative_prompt") @Schema(maxLength = 2000) String negativePrompt,
+        @Schema(minimum = "1", maximum = "4", defaultValue = "1") Integer n,
+        @Schema(example = "512x512", description = "WxH; the model's default if omitted") String size,
+        @Schema(minimum = "0", maximum = "9007199254740992") Long seed,
+        @Schema(minimum = "1", maximum = "50") Integer steps,
+        @JsonProperty("guidance_scale") @Schema(minimum = "0", maximum = "20") Double guidanceScale,
+        @Schema(allowableValues = {"lcm", "dpm-solver"}) String sampler,
+        @Schema(minimum = "-10", maximum = "10", defaultValue = "0") Integer priority,
+        @Schema(description = "{caption?, regions: [{box: [x0,y0,x1,y1] in 0..1, caption}]}") JsonNode layout,
+        @JsonProperty("token_density") @Schema(description = "token-density schedule, a JSON object passed to the engine") JsonNode tokenDensity) {
+
+    /** The engine settings of this request, with the given seed. */
+    GenerationSpec toSpec(long effectiveSeed) {
+        int w = Integer.parseInt(size.substring(0, size.indexOf('x')));
+        int h = Integer.parseInt(size.substring(size.indexOf('x') + 1));
+        return new GenerationSpec(model, prompt, negativePrompt, n, w, h, steps, guidanceScale, sampler, effectiveSeed,
+                priority, layout, tokenDensity);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.lumen.gateway.jobs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.lumen.contracts.ErrorInfo;
+import dev.lumen.contracts.ImageRef;
+import dev.lumen.contracts.JobState;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A job as the API shows it: status, progress, image links and the links to follow (Comfy v2's
+ * "follow links, don't build URLs"). Built from a {@link JobState}; scheduler bookkeeping and
+ * object keys stay inside.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobJson(String id, String object, String status, String model, int n, String size, long seed,
+                      @JsonProperty("created_at") Instant createdAt, @JsonProperty("updated_at") Instant updatedAt,
+                      Progress progress, List<Image> images, ErrorInfo error, Urls urls) {
+
+    /** Steps done of the total, while running. */
+    public record Progress(int step, int steps) {
+    }
+
+    /** One output image and where to fetch it (a redirect to a short-lived presigned URL). */
+    public record Image(int index, int width, int height, String url) {
+    }
+
+    /** Where to poll, stream and cancel this job. */
+    public record Urls(String self, String events, String cancel) {
+    }
+
+    public static String self(String jobId) {
+        return "/v1/jobs/" + jobId;
+    }
+
+    public static JobJson of(JobState s) {
+        String self = self(s.jobId());
+        Progress progress = s.step() != null && s.steps() != null ? new Progress(s.step(), s.steps()) : null;
+        List<Image> images = s.images() == null ? null : s.images().stream()
+                .map((ImageRef r) -> new Image(r.index(), r.width(), r.height(), self + "/images/" + r.index())).toList();
+        return new JobJson(s.jobId(), "job", s.status().wire(), s.spec().model(), s.spec().n(),
+                s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.createdAt(), s.updatedAt(), progress,
+                images, s.error(), new Urls(self, self + "/events", self));
+    }
+}

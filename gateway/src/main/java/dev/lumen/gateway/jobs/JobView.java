@@ -1,0 +1,115 @@
+package dev.lumen.gateway.jobs;
+
+import dev.lumen.contracts.JobState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The gateway's in-memory table of job states: the compacted {@code lumen.job-state} topic as
+ * materialised by {@link JobStateConsumer}, plus a provisional {@code accepted} state for a job this
+ * gateway has just submitted and the scheduler has not described yet. A scheduler state always
+ * replaces a provisional one, never the reverse. Watchers ({@link #watch}) get the current state
+ * and then every change, with no gap: registration and updates take the same lock.
+ */
+@Component
+public class JobView {
+    private final Object lock = new Object();
+    private final Map<String, JobState> states = new HashMap<>();
+    private final Map<String, List<Sinks.Many<JobState>>> watchers = new HashMap<>();
+    private final List<Consumer<JobState>> listeners = new CopyOnWriteArrayList<>();
+
+    /** The job's latest known state. */
+    public Optional<JobState> get(String jobId) {
+        synchronized (lock) {
+            return Optional.ofNullable(states.get(jobId));
+        }
+    }
+
+    /** Calls {@code listener} (on the consumer's thread) with every state the scheduler publishes. */
+    public void addListener(Consumer<JobState> listener) {
+        listeners.add(listener);
+    }
+
+    /** Stores a provisional state if the job is unknown; returns the state that is now current. */
+    JobState putProvisional(JobState provisional) {
+        synchronized (lock) {
+            JobState current = states.putIfAbsent(provisional.jobId(), provisional);
+            if (current != null) {
+                return current;
+            }
+            emit(provisional);
+            return provisional;
+        }
+    }
+
+    /** Forgets a provisional state whose submission failed, unless the scheduler has written one since. */
+    void removeProvisional(JobState provisional) {
+        synchronized (lock) {
+            states.remove(provisional.jobId(), provisional);
+        }
+    }
+
+    /** Applies a record of {@code lumen.job-state}: a state, or a tombstone ({@code null}) that drops the job. */
+    void apply(String jobId, JobState state) {
+        synchronized (lock) {
+            if (state == null) {
+                states.remove(jobId);
+                return;
+            }
+            states.put(jobId, state);
+            emit(state);
+        }
+        listeners.forEach(l -> l.accept(state));
+    }
+
+    /**
+     * The job's current state (if any) followed by every later one, until the subscriber cancels.
+     * Delivered on the parallel scheduler, so a slow client never holds up the consumer thread.
+     */
+    public Flux<JobState> watch(String jobId) {
+        Sinks.Many<JobState> sink = Sinks.many().unicast().onBackpressureBuffer();
+        synchronized (lock) {
+            JobState current = states.get(jobId);
+            if (current != null) {
+                sink.tryEmitNext(current);
+            }
+            watchers.computeIfAbsent(jobId, id -> new ArrayList<>()).add(sink);
+        }
+        return sink.asFlux()
+                .doFinally(signal -> {
+                    synchronized (lock) {
+                        List<Sinks.Many<JobState>> list = watchers.get(jobId);
+                        if (list != null) {
+                            list.remove(sink);
+                            if (list.isEmpty()) {
+                                watchers.remove(jobId);
+                            }
+                        }
+                    }
+                })
+                .publishOn(Schedulers.parallel());
+    }
+
+    /** Number of jobs held; for the gauge. */
+    public int size() {
+        synchronized (lock) {
+            return states.size();
+        }
+    }
+
+    private void emit(JobState state) {
+        List<Sinks.Many<JobState>> list = watchers.get(state.jobId());
+        if (list != null) {
+            list.forEach(sink -> sink.tryEmitNext(state));
+        }
+    }
+}

@@ -1,0 +1,346 @@
+package dev.lumen.gateway;
+
+import static dev.lumen.gateway.GatewayFixture.KEY_A;
+import static dev.lumen.gateway.GatewayFixture.KEY_B;
+import static dev.lumen.gateway.GatewayFixture.KEY_LIMITED;
+import static dev.lumen.gateway.GatewayFixture.KEY_QUOTA;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lumen.contracts.ControlMessage;
+import dev.lumen.contracts.ImageRef;
+import dev.lumen.contracts.JobStatus;
+import dev.lumen.contracts.JobSubmitted;
+import dev.lumen.contracts.Messages;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * The gateway over real HTTP, a real broker and a real S3 server; the test plays the scheduler
+ * (publishing job states) and checks what the gateway publishes.
+ */
+class GatewayApiTest {
+    @TempDir
+    static Path dir;
+    static GatewayFixture fx;
+    static WebTestClient http;
+    /**
+     * Runs blocking calls that wait for the test's own actions. Not the common pool: with two cores it has one
+     * thread, which the MinIO client also needs to complete its requests.
+     */
+    static final java.util.concurrent.Executor CALLER = java.util.concurrent.Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void start() {
+        fx = new GatewayFixture(dir, Duration.ofSeconds(4));
+        http = fx.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fx != null) {
+            fx.close();
+        }
+    }
+
+    static String body(String prompt) {
+        return "{\"prompt\":\"" + prompt + "\",\"size\":\"256x256\",\"steps\":4,\"n\":1}";
+    }
+
+    static EntityExchangeResult<Map<String, Object>> submit(String key, String body, String idempotencyKey) {
+        WebTestClient.RequestBodySpec spec = http.post().uri("/v1/jobs").header("Authorization", "Bearer " + key)
+                .contentType(MediaType.APPLICATION_JSON);
+        if (idempotencyKey != null) {
+            spec.header("Idempotency-Key", idempotencyKey);
+        }
+        return spec.bodyValue(body).exchange().expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+        }).returnResult();
+    }
+
+    static String submitted(String key, String body) {
+        EntityExchangeResult<Map<String, Object>> r = submit(key, body, null);
+        assertThat(r.getStatus().value()).as("%s", r.getResponseBody()).isEqualTo(202);
+        return (String) r.getResponseBody().get("id");
+    }
+
+    @Test
+    void submitAnswers202AfterPublishingAndTheJobDecodes() {
+        EntityExchangeResult<Map<String, Object>> r = submit(KEY_A, "{\"prompt\":\"a red cube\",\"size\":\"512x256\","
+                + "\"negative_prompt\":\"blur\",\"seed\":42,\"steps\":8,\"guidance_scale\":3.5,\"sampler\":\"lcm\",\"priority\":2,"
+                + "\"layout\":{\"caption\":\"desk\",\"regions\":[{\"box\":[0.1,0.1,0.5,0.5],\"caption\":\"a mug\"}]},"
+                + "\"token_density\":{\"schedule\":[1,0.5]}}", null);
+        assertThat(r.getStatus().value()).isEqualTo(202);
+        String id = (String) r.getResponseBody().get("id");
+        assertThat(r.getResponseHeaders().getLocation()).isEqualTo(URI.create("/v1/jobs/" + id));
+        assertThat(r.getResponseBody()).containsEntry("status", "accepted").containsEntry("size", "512x256");
+
+        JobSubmitted job = fx.awaitSubmitted(id);
+        assertThat(job.tenant()).isEqualTo("tenant-a");
+        assertThat(job.spec().prompt()).isEqualTo("a red cube");
+        assertThat(job.spec().width()).isEqualTo(512);
+        assertThat(job.spec().height()).isEqualTo(256);
+        assertThat(job.spec().seed()).isEqualTo(42);
+        assertThat(job.spec().sampler()).isEqualTo("lcm");
+        assertThat(job.spec().guidanceScale()).isEqualTo(3.5);
+        assertThat(job.spec().priority()).isEqualTo(2);
+        assertThat(job.spec().layout().get("regions").get(0).get("caption").asString()).isEqualTo("a mug");
+        assertThat(job.spec().tokenDensity().get("schedule").size()).isEqualTo(2);
+    }
+
+    @Test
+    void jobStatesDriveGetAndEventsAndTheImageRedirectServesTheBytes() throws Exception {
+        String id = submitted(KEY_A, body("a blue sphere"));
+        JobSubmitted job = fx.awaitSubmitted(id);
+
+        Iterator<ServerSentEvent<Map<String, Object>>> events = http.get().uri("/v1/jobs/" + id + "/events")
+                .header("Authorization", "Bearer " + KEY_A).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                .expectStatus().isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {
+                }).getResponseBody().filter(e -> e.event() != null).timeout(Duration.ofSeconds(15)).toIterable().iterator();
+        ServerSentEvent<Map<String, Object>> first = events.next();
+        assertThat(first.event()).isEqualTo("queued");
+        assertThat(first.data()).containsEntry("id", id);
+
+        fx.publishState(job, JobStatus.QUEUED, null, null);
+        fx.publishState(job, JobStatus.RUNNING, null, null);
+        fx.publishState(job, JobStatus.RUNNING, 1, null);
+        fx.publishState(job, JobStatus.RUNNING, 2, null);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3, 4};
+        ImageRef image = fx.storeImage(job, 0, png);
+        fx.publishState(job, JobStatus.SUCCEEDED, null, List.of(image));
+
+        List<String> names = new ArrayList<>();
+        List<ServerSentEvent<Map<String, Object>>> rest = new ArrayList<>();
+        events.forEachRemaining(e -> {
+            names.add(e.event());
+            rest.add(e);
+        });
+        assertThat(names).containsExactly("started", "progress", "progress", "completed");
+        assertThat(rest.get(1).data()).containsEntry("step", 1).containsEntry("steps", 4);
+
+        Map<String, Object> got = http.get().uri("/v1/jobs/" + id).header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isOk().expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult().getResponseBody();
+        assertThat(got).containsEntry("status", "succeeded");
+        assertThat(got.get("images").toString()).contains("/v1/jobs/" + id + "/images/0");
+
+        URI location = http.get().uri("/v1/jobs/" + id + "/images/0").header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isFound().returnResult(Void.class).getResponseHeaders().getLocation();
+        assertThat(location.toString()).startsWith(fx.s3.endpoint().toString()).contains("X-Amz-Signature");
+        HttpResponse<byte[]> fetched = HttpClient.newHttpClient().send(HttpRequest.newBuilder(location).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(fetched.statusCode()).isEqualTo(200);
+        assertThat(fetched.body()).isEqualTo(png);
+
+        // Images that do not exist, and the state stream of a finished job ends at once.
+        http.get().uri("/v1/jobs/" + id + "/images/1").header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isNotFound();
+        List<String> again = http.get().uri("/v1/jobs/" + id + "/events").header("Authorization", "Bearer " + KEY_A)
+                .exchange().returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {
+                }).getResponseBody().filter(e -> e.event() != null).map(ServerSentEvent::event)
+                .collectList().block(Duration.ofSeconds(10));
+        assertThat(again).containsExactly("completed");
+    }
+
+    @Test
+    void idempotencyKeyGivesTheSameJobForTheSameBodyAnd422ForAnother() {
+        EntityExchangeResult<Map<String, Object>> first = submit(KEY_A, body("idem"), "retry-1");
+        EntityExchangeResult<Map<String, Object>> second = submit(KEY_A, body("idem"), "retry-1");
+        assertThat(first.getStatus().value()).isEqualTo(202);
+        assertThat(second.getStatus().value()).isEqualTo(202);
+        String id = (String) first.getResponseBody().get("id");
+        assertThat(second.getResponseBody()).containsEntry("id", id);
+        assertThat(second.getResponseHeaders().getFirst("Idempotent-Replayed")).isEqualTo("true");
+
+        EntityExchangeResult<Map<String, Object>> other = submit(KEY_A, body("something else"), "retry-1");
+        assertThat(other.getStatus().value()).isEqualTo(422);
+        assertThat(other.getResponseHeaders().getContentType().toString()).startsWith("application/problem+json");
+        assertThat(other.getResponseBody()).containsEntry("type", "https://lumen.dev/problems/idempotency-key-reuse");
+
+        // The same key in another tenant is another job.
+        EntityExchangeResult<Map<String, Object>> tenantB = submit(KEY_B, body("idem"), "retry-1");
+        assertThat(tenantB.getStatus().value()).isEqualTo(202);
+        assertThat(tenantB.getResponseBody().get("id")).isNotEqualTo(id);
+
+        fx.awaitSubmitted(id);
+        fx.awaitSubmitted((String) tenantB.getResponseBody().get("id"));
+        assertThat(fx.jobs.stream().filter(r -> id.equals(r.key())).count()).isEqualTo(1);
+    }
+
+    @Test
+    void cancelPublishesAControlMessageAndAFinishedJobCannotBeCancelled() {
+        String id = submitted(KEY_A, body("to cancel"));
+        JobSubmitted job = fx.awaitSubmitted(id);
+        http.delete().uri("/v1/jobs/" + id).header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isAccepted().expectBody().jsonPath("$.id").isEqualTo(id);
+        ControlMessage cancel = GatewayFixture.await(() -> fx.control.stream().filter(r -> id.equals(r.key())).findFirst()
+                .map(r -> Messages.decode(r.value(), ControlMessage.class)).orElse(null));
+        assertThat(cancel.type()).isEqualTo(ControlMessage.Type.CANCEL);
+        assertThat(cancel.tenant()).isEqualTo("tenant-a");
+
+        fx.publishState(job, JobStatus.CANCELLED, null, null);
+        GatewayFixture.await(() -> http.get().uri("/v1/jobs/" + id).header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectBody(Map.class).returnResult().getResponseBody().get("status").equals("cancelled") ? true : null);
+        http.delete().uri("/v1/jobs/" + id).header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isEqualTo(409).expectBody().jsonPath("$.type").isEqualTo("https://lumen.dev/problems/job-not-cancellable");
+    }
+
+    @Test
+    void anotherTenantSeesNothing() {
+        String id = submitted(KEY_A, body("private"));
+        JobSubmitted job = fx.awaitSubmitted(id);
+        fx.publishState(job, JobStatus.SUCCEEDED, null, List.of(fx.storeImage(job, 0, new byte[] {1})));
+        int controlBefore = fx.control.size();
+        for (String path : List.of("/v1/jobs/" + id, "/v1/jobs/" + id + "/events", "/v1/jobs/" + id + "/images/0")) {
+            http.get().uri(path).header("Authorization", "Bearer " + KEY_B).exchange().expectStatus().isNotFound()
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.type").isEqualTo("https://lumen.dev/problems/not-found");
+        }
+        http.delete().uri("/v1/jobs/" + id).header("Authorization", "Bearer " + KEY_B).exchange().expectStatus().isNotFound();
+        assertThat(fx.control.size()).isEqualTo(controlBefore);
+    }
+
+    @Test
+    void rateLimitAnswers429WithRetryAfter() {
+        assertThat(submit(KEY_LIMITED, body("r1"), null).getStatus().value()).isEqualTo(202);
+        assertThat(submit(KEY_LIMITED, body("r2"), null).getStatus().value()).isEqualTo(202);
+        EntityExchangeResult<Map<String, Object>> third = submit(KEY_LIMITED, body("r3"), null);
+        assertThat(third.getStatus().value()).isEqualTo(429);
+        assertThat(third.getResponseBody()).containsEntry("type", "https://lumen.dev/problems/rate-limited");
+        assertThat(Long.parseLong(third.getResponseHeaders().getFirst("Retry-After"))).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void queueQuotaAnswers429UntilAJobFinishes() {
+        String first = submitted(KEY_QUOTA, body("q1"));
+        submitted(KEY_QUOTA, body("q2"));
+        EntityExchangeResult<Map<String, Object>> third = submit(KEY_QUOTA, body("q3"), null);
+        assertThat(third.getStatus().value()).isEqualTo(429);
+        assertThat(third.getResponseBody()).containsEntry("type", "https://lumen.dev/problems/quota-exceeded");
+        assertThat(third.getResponseHeaders().getFirst("Retry-After")).isEqualTo("5");
+        assertThat(fx.submittedByTenant("tenant-d")).noneMatch(j -> j.spec().prompt().equals("q3"));
+
+        fx.publishState(fx.awaitSubmitted(first), JobStatus.FAILED, null, null);
+        GatewayFixture.await(() -> submit(KEY_QUOTA, body("q4"), null).getStatus().value() == 202 ? true : null);
+    }
+
+    @Test
+    void openAiCallAnswersWithUrlsOrBase64WhenTheJobCompletes() throws Exception {
+        for (String format : List.of("url", "b64_json")) {
+            String prompt = "openai " + format;
+            CompletableFuture<EntityExchangeResult<Map<String, Object>>> call = CompletableFuture.supplyAsync(() ->
+                    http.post().uri("/v1/images/generations").header("Authorization", "Bearer " + KEY_A)
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue("{\"model\":\"pixart-lcm\",\"prompt\":\"" + prompt + "\",\"n\":1,\"size\":\"256x256\","
+                                    + "\"response_format\":\"" + format + "\",\"user\":\"u1\",\"quality\":\"hd\"}")
+                            .exchange().expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                            }).returnResult(), CALLER);
+            JobSubmitted job = fx.awaitSubmittedByPrompt(prompt);
+            assertThat(job.spec().sampler()).isEqualTo("lcm");
+            byte[] png = ("png of " + format).getBytes();
+            fx.publishState(job, JobStatus.SUCCEEDED, null, List.of(fx.storeImage(job, 0, png)));
+            EntityExchangeResult<Map<String, Object>> r = call.get();
+            assertThat(r.getStatus().value()).as("%s", r.getResponseBody()).isEqualTo(200);
+            assertThat(r.getResponseBody()).containsKey("created");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> datum = ((List<Map<String, Object>>) r.getResponseBody().get("data")).getFirst();
+            if (format.equals("url")) {
+                URI url = URI.create((String) datum.get("url"));
+                assertThat(url.getQuery()).contains("X-Amz-Expires=3600");
+                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(url).build(),
+                        HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(png);
+            } else {
+                assertThat(java.util.Base64.getDecoder().decode((String) datum.get("b64_json"))).isEqualTo(png);
+            }
+        }
+    }
+
+    @Test
+    void openAiCallPastTheBoundAnswers202WithTheJob() {
+        EntityExchangeResult<Map<String, Object>> r = http.post().uri("/v1/images/generations")
+                .header("Authorization", "Bearer " + KEY_A).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"prompt\":\"never finishes\"}").exchange()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult();
+        assertThat(r.getStatus().value()).isEqualTo(202);
+        String id = (String) r.getResponseBody().get("id");
+        assertThat(r.getResponseHeaders().getLocation()).isEqualTo(URI.create("/v1/jobs/" + id));
+        fx.awaitSubmitted(id);
+    }
+
+    @Test
+    void modelsOpenApiHealthAndMetricsAreServed() {
+        http.get().uri("/v1/models").header("Authorization", "Bearer " + KEY_A).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.data[0].id").isEqualTo("pixart-512")
+                .jsonPath("$.data[1].defaults.sampler").isEqualTo("lcm");
+        http.get().uri("/v1/models").exchange().expectStatus().isUnauthorized()
+                .expectHeader().valueEquals("WWW-Authenticate", "Bearer realm=\"lumen\"");
+        http.get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.paths['/v1/jobs'].post").exists()
+                .jsonPath("$.paths['/v1/images/generations'].post").exists();
+        GatewayFixture.await(() -> http.get().uri("/actuator/health/readiness").exchange()
+                .returnResult(String.class).getStatus().value() == 200 ? true : null);
+        submitted(KEY_A, body("metrics"));
+        submit(KEY_A, "{", null);
+        String metrics = http.get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseBody().collectList().block(Duration.ofSeconds(10)).stream()
+                .reduce("", String::concat);
+        assertThat(metrics).contains("lumen_gateway_jobs_accepted_total{api=\"jobs\"")
+                .contains("lumen_gateway_rejections_total{type=\"invalid-request\"")
+                .contains("http_server_requests_seconds_bucket");
+    }
+
+    @Test
+    void aBarrageOfBadRequestsGetsOnlyProblemDocumentsAndPublishesNothing() throws Exception {
+        String otherJob = submitted(KEY_A, body("not yours"));
+        fx.awaitSubmitted(otherJob);
+        int controlBefore = fx.control.size();
+        List<BadInput.Request> requests = BadInput.generate(3000, 20261122L, GatewayFixture.KEY_FUZZ, otherJob);
+        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        for (BadInput.Request req : requests) {
+            WebTestClient.RequestBodySpec spec = http.method(org.springframework.http.HttpMethod.valueOf(req.method()))
+                    .uri(URI.create("http://127.0.0.1:" + fx.port + req.path().replace("%", "%25")));
+            if (req.auth() != null) {
+                spec.header("Authorization", req.auth());
+            }
+            if (req.contentType() != null) {
+                spec.header("Content-Type", req.contentType());
+            }
+            if (req.idempotencyKey() != null) {
+                spec.header("Idempotency-Key", req.idempotencyKey());
+            }
+            WebTestClient.RequestHeadersSpec<?> ready = req.body() != null ? spec.bodyValue(req.body()) : spec;
+            EntityExchangeResult<byte[]> r = ready.exchange().expectBody(byte[].class).returnResult();
+            int status = r.getStatus().value();
+            statuses.merge(status, 1, Integer::sum);
+            String what = req.why() + " " + req.method() + " " + req.path() + " -> " + status + " "
+                    + (r.getResponseBody() == null ? "" : new String(r.getResponseBody(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(status).as(what).isBetween(400, 499);
+            assertThat(String.valueOf(r.getResponseHeaders().getContentType())).as(what).startsWith("application/problem+json");
+            assertThat(new String(r.getResponseBody(), java.nio.charset.StandardCharsets.UTF_8)).as(what)
+                    .contains("\"type\":\"https://lumen.dev/problems/").contains("\"detail\":");
+        }
+        org.slf4j.LoggerFactory.getLogger(GatewayApiTest.class).info("bad-input statuses: {}", statuses);
+        Thread.sleep(500);
+        assertThat(fx.submittedByTenant("tenant-fuzz")).isEmpty();
+        assertThat(fx.control.size()).isEqualTo(controlBefore);
+        assertThat(statuses.keySet()).contains(400, 401, 404, 405, 413, 415);
+    }
+}
