@@ -54,6 +54,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "bf16", description = "Weight dtype of the default random model: bf16, fp16 or fp32 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--keep-text-encoder", description = "Keep T5 mapped between uses (by default it is unmapped after "
+            + "encoding, so its pages leave resident memory while the transformer and VAE run).")
+    boolean keepTextEncoder;
+
     @Option(names = "--profile", description = "Vulkan only: per-kernel GPU times from timestamp queries.")
     boolean profile;
 
@@ -70,6 +74,7 @@ final class BenchCommand implements Callable<Integer> {
              PixArtPipeline pipeline = PixArtPipeline.load(modelFolder, ops, textOps == null ? ops : textOps,
                      dev.lumen.engine.sampling.SchedulerConfig.load(modelFolder.scheduler().resolve("scheduler_config.json")))) {
             FlopCounter text = textOps == null ? ops : textOps;
+            pipeline.setTextEncoderResident(keepTextEncoder);
             double loadMs = (System.nanoTime() - loadStart) / 1e6;
             VulkanOps vulkan = ops.inner() instanceof VulkanOps v ? v : null;
             String device = vulkan != null ? vulkan.capabilities().name() : Runtime.getRuntime().availableProcessors() + " CPU threads";

@@ -65,6 +65,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--inputs", description = "safetensors with explicit latents_init, noise_step{i}, prompt_embeds, … to use instead of drawing or computing them.")
     Path inputs;
 
+    @Option(names = "--keep-text-encoder", description = "Keep T5 mapped between uses (by default it is unmapped after "
+            + "encoding, so its pages leave resident memory while the transformer and VAE run).")
+    boolean keepTextEncoder;
+
     @Option(names = "--out", required = true, description = "Output PNG file.")
     Path out;
 
@@ -86,6 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try (Ops ops = Backends.open(backend);
              PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, choice.config())) {
+            pipeline.setTextEncoderResident(keepTextEncoder);
             int native_ = pipeline.transformer().config().sampleSize() * pipeline.vae().config().scaleFactor();
             GenerationRequest request = new GenerationRequest(List.of(prompt == null ? "" : prompt), negativePrompt,
                     steps != null ? steps : choice.kind().defaultSteps(),

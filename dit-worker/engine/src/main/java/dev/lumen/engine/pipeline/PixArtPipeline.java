@@ -34,8 +34,10 @@ public final class PixArtPipeline implements AutoCloseable {
     private final Ops ops;
     private final Ops textOps;
     private final T5Tokenizer tokenizer;
-    private final TensorSource textEncoderWeights;
-    private final T5Encoder textEncoder;
+    private final T5Config textEncoderConfig;
+    private TensorSource textEncoderWeights;
+    private T5Encoder textEncoder;
+    private boolean textEncoderResident = true;
     private final TensorSource transformerWeights;
     private final PixArtTransformer transformer;
     private final TensorSource vaeWeights;
@@ -51,6 +53,7 @@ public final class PixArtPipeline implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.textEncoderWeights = textEncoderWeights;
         this.textEncoder = textEncoder;
+        this.textEncoderConfig = textEncoder.config();
         this.transformerWeights = transformerWeights;
         this.transformer = transformer;
         this.vaeWeights = vaeWeights;
@@ -137,6 +140,36 @@ public final class PixArtPipeline implements AutoCloseable {
         return prompt.toLowerCase(Locale.ROOT).strip();
     }
 
+    /**
+     * Whether T5 stays loaded between requests (the default). When not resident, its weights are
+     * mapped for each text encoding and unmapped right after, so their pages leave this process's
+     * resident memory while the transformer and VAE run (they stay in the OS page cache, so the next
+     * mapping is cheap). On the CPU backend this bounds peak RSS by the larger of the two phases
+     * rather than their sum — T5-XXL alone is 9.5 GB in bf16.
+     */
+    public void setTextEncoderResident(boolean resident) {
+        this.textEncoderResident = resident;
+        if (!resident) {
+            unloadTextEncoder();
+        }
+    }
+
+    private T5Encoder textEncoder() {
+        if (textEncoder == null) {
+            textEncoderWeights = TensorSource.open(folder.textEncoder());
+            textEncoder = new T5Encoder(textEncoderConfig, textEncoderWeights, textOps);
+        }
+        return textEncoder;
+    }
+
+    private void unloadTextEncoder() {
+        if (textEncoderWeights != null) {
+            textEncoderWeights.close();
+        }
+        textEncoderWeights = null;
+        textEncoder = null;
+    }
+
     /** Encoded captions: {@code embeds [B, S, C]} and {@code mask [B·S]}, with the time each half took. */
     public record EncodedText(HostTensor embeds, float[] mask, double tokenizeMs, double encodeMs) {
         EncodedText(HostTensor embeds, float[] mask) {
@@ -158,8 +191,12 @@ public final class PixArtPipeline implements AutoCloseable {
         long t1 = System.nanoTime();
         HostTensor host;
         try (Ops.Scope scope = textOps.scope()) {
-            Tensor embeds = textEncoder.encode(ids, mask);
+            Tensor embeds = textEncoder().encode(ids, mask);
             host = new HostTensor(textOps.toHost(embeds), embeds.shape());
+        } finally {
+            if (!textEncoderResident) {
+                unloadTextEncoder();
+            }
         }
         float[] flatMask = new float[ids.length * length];
         for (int i = 0; i < ids.length; i++) {
@@ -355,7 +392,7 @@ public final class PixArtPipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        textEncoderWeights.close();
+        unloadTextEncoder();
         transformerWeights.close();
         vaeWeights.close();
     }
