@@ -48,8 +48,9 @@ final class TaskRunner {
     private final Clock clock;
     private volatile boolean bucketReady;
 
-    TaskRunner(WorkerConfig config, LoadedModel model, ObjectStore store, Publisher publisher, CancelRegistry cancels,
-               WorkerHooks hooks, Clock clock) {
+    TaskRunner(WorkerConfig config, LoadedModel model, ObjectStore store, boolean bucketReady, Publisher publisher,
+               CancelRegistry cancels, WorkerHooks hooks, Clock clock) {
+        this.bucketReady = bucketReady;
         this.config = config;
         this.model = model;
         this.store = store;

@@ -103,7 +103,7 @@ public final class Worker implements AutoCloseable {
     private long backoffUntilNanos;
 
     private Worker(WorkerConfig config, WorkerHooks hooks, Clock clock, LoadedModel model, ObjectStore store,
-                   Publisher publisher, CancelRegistry cancels, ControlListener control) {
+                   boolean bucketReady, Publisher publisher, CancelRegistry cancels, ControlListener control) {
         this.config = config;
         this.hooks = hooks;
         this.clock = clock;
@@ -111,7 +111,7 @@ public final class Worker implements AutoCloseable {
         this.publisher = publisher;
         this.control = control;
         this.cancels = cancels;
-        this.runner = new TaskRunner(config, model, store, publisher, cancels, hooks, clock);
+        this.runner = new TaskRunner(config, model, store, bucketReady, publisher, cancels, hooks, clock);
         this.engine = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("lumen-worker-" + config.workerId() + "-engine").daemon().factory());
         this.consumerThread = Thread.ofPlatform().name("lumen-worker-" + config.workerId() + "-tasks")
@@ -142,8 +142,10 @@ public final class Worker implements AutoCloseable {
         try {
             model.warmUp(config.warmupSize());
             ObjectStore store = MinioObjectStore.create(config.storage());
+            boolean bucketReady = false;
             try {
                 store.ensureBucket();
+                bucketReady = true;
             } catch (StorageException e) {
                 if (!e.retryable()) {
                     throw new WorkerStartException("storage refuses this worker: " + e.getMessage(), e);
@@ -155,7 +157,7 @@ public final class Worker implements AutoCloseable {
             publisher = new Publisher(config);
             CancelRegistry cancels = new CancelRegistry(Clock.systemUTC());
             ControlListener control = ControlListener.start(config, cancels);
-            Worker worker = new Worker(config, hooks, Clock.systemUTC(), model, store, publisher, cancels, control);
+            Worker worker = new Worker(config, hooks, Clock.systemUTC(), model, store, bucketReady, publisher, cancels, control);
             worker.consumerThread.start();
             return worker;
         } catch (RuntimeException e) {
@@ -346,7 +348,8 @@ public final class Worker implements AutoCloseable {
         AtomicBoolean abort = new AtomicBoolean();
         Future<TaskOutcome> future = engine.submit(() -> runner.run(task, abort::get));
         current = new InFlight(record, task, deliveryCount, abort, future);
-        log.info("task received taskId={} jobs={} deliveryCount={}", task.taskId(), jobIds, deliveryCount);
+        log.info("task received taskId={} jobs={} deliveryCount={} lockMs={}", task.taskId(), jobIds, deliveryCount,
+                consumer.acquisitionLockTimeoutMs().orElse(null));
     }
 
     /**
@@ -514,8 +517,14 @@ public final class Worker implements AutoCloseable {
 
     /** Consumer thread (inside poll/commitSync): a failed renewal of the running record means its lock is gone. */
     private void onAcknowledgementsCommitted(Map<TopicIdPartition, Set<Long>> offsets, Exception exception) {
+        if (exception == null) {
+            return;
+        }
+        // E.g. an ACCEPT that arrives after the lock lapsed: the record is another member's now,
+        // and the jobs' events may be written twice (consumers are idempotent per job id).
+        log.warn("acknowledgement refused by the broker offsets={} error={}", offsets, exception.toString());
         InFlight f = current;
-        if (exception == null || f == null) {
+        if (f == null) {
             return;
         }
         offsets.forEach((partition, set) -> {
