@@ -145,7 +145,7 @@ public final class Scheduler implements AutoCloseable {
             consumer.subscribe(List.of(config.topics().jobs(), config.topics().events(), config.topics().control()),
                     new Rebalance());
             while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(config.pollTimeout());
+                ConsumerRecords<String, byte[]> records = poll();
                 List<Output> outputs = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : records) {
                     outputs.addAll(handle(record));
@@ -155,11 +155,6 @@ public final class Scheduler implements AutoCloseable {
                 if (!records.isEmpty()) {
                     commit();
                 }
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                failure = e;
-                log.error("scheduler woken up unexpectedly", e);
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -201,9 +196,23 @@ public final class Scheduler implements AutoCloseable {
      */
     private void commit() {
         try {
-            consumer.commitSync();
+            try {
+                consumer.commitSync();
+            } catch (WakeupException e) {
+                // close() woke the consumer while committing; the wake-up is spent, so commit once more.
+                consumer.commitSync();
+            }
         } catch (CommitFailedException | RebalanceInProgressException | TimeoutException e) {
             log.warn("offsets not committed; the records will be replayed and ignored as duplicates: {}", e.toString());
+        }
+    }
+
+    /** close() wakes a waiting poll so shutdown does not wait out the poll timeout. */
+    private ConsumerRecords<String, byte[]> poll() {
+        try {
+            return consumer.poll(config.pollTimeout());
+        } catch (WakeupException e) {
+            return ConsumerRecords.empty();
         }
     }
 
