@@ -454,6 +454,42 @@ class WorkerKafkaTest {
     }
 
     @Test
+    void closingPastTheGracePeriodReleasesTheRunningTaskForAnotherWorker() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        WorkerConfig base = config(id("leaving"));
+        Worker leaving = start(base.withDelivery(base.renewInterval(), 4, base.retryBackoff(), Duration.ZERO),
+                new WorkerHooks() {
+                    @Override
+                    public void afterStep(String jobId, int step) {
+                        started.countDown();
+                        try {
+                            Thread.sleep(500);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+        TaskJob job = new TaskJob(id("job"), "acme", spec("a cube", 1, 11));
+        sendTask(id("task"), List.of(job));
+        assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        leaving.close(); // grace 0: the run stops at its next step and the record is released
+        assertThat(leaving.stats().released()).isEqualTo(1);
+        assertThat(leaving.ready()).isFalse();
+
+        List<Integer> deliveries = new CopyOnWriteArrayList<>();
+        start(config(id("next")), new WorkerHooks() {
+            @Override
+            public void onDelivery(String key, int deliveryCount) {
+                deliveries.add(deliveryCount);
+            }
+        });
+        List<WorkerEvent> events = eventsUntil(has(WorkerEvent.Type.COMPLETED, job.jobId()));
+        assertThat(deliveries).containsExactly(2);
+        assertThat(of(events, job.jobId())).filteredOn(e -> e.type() == WorkerEvent.Type.COMPLETED)
+                .extracting(WorkerEvent::workerId).containsExactly(id("next"));
+    }
+
+    @Test
     void storageDownReleasesTheTaskWhichSucceedsOnceStorageIsBack() {
         List<Integer> deliveries = new CopyOnWriteArrayList<>();
         WorkerConfig base = config(id("w"));
