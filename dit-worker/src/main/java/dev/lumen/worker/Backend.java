@@ -1,16 +1,14 @@
 package dev.lumen.worker;
 
-import dev.lumen.engine.cpu.CpuOps;
+import dev.lumen.engine.EngineBackends;
 import dev.lumen.engine.ops.Ops;
-import dev.lumen.engine.vulkan.VulkanOps;
-import dev.lumen.engine.vulkan.VulkanUnavailableException;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The engine backend a worker runs on: {@code cpu}, {@code vulkan} (start fails if no device), or
- * {@code auto} (Vulkan when a loader and device are present, else the CPU backend, logged).
+ * {@code auto} (a Vulkan GPU when present, else the CPU backend, logged; see EngineBackends).
  */
 public enum Backend {
     CPU, VULKAN, AUTO;
@@ -28,17 +26,6 @@ public enum Backend {
 
     /** Opens the backend; the caller owns (closes) the result. */
     Ops open() {
-        return switch (this) {
-            case CPU -> new CpuOps();
-            case VULKAN -> VulkanOps.open();
-            case AUTO -> {
-                try {
-                    yield VulkanOps.open();
-                } catch (VulkanUnavailableException e) {
-                    log.warn("backend=auto: Vulkan unavailable, using the CPU backend reason={}", e.getMessage());
-                    yield new CpuOps();
-                }
-            }
-        };
+        return EngineBackends.open(name(), message -> log.warn("backend={}: {}", name().toLowerCase(Locale.ROOT), message));
     }
 }

@@ -14,15 +14,8 @@ abstract class NotYetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.err.println("lumen: '" + what() + "' is not available in this build yet. "
-                + "Available now: generate, make-random-model, bench (see ./lumen --help).");
+                + "Available now: serve, generate, make-random-model, bench (see ./lumen --help).");
         return 2;
-    }
-
-    @Command(name = "serve", description = "Run the whole platform on this machine (not available yet).")
-    static final class Serve extends NotYetCommand {
-        String what() {
-            return "serve";
-        }
     }
 
     @Command(name = "eval", description = "Score generated images for prompt and layout adherence (not available yet).")

@@ -1,0 +1,76 @@
+package dev.lumen.standalone;
+
+import dev.lumen.worker.Backend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./lumen serve}: the whole platform in this process, gateway on localhost. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the whole platform on this machine: Kafka broker, S3 store, scheduler, one worker and the gateway.")
+final class ServeCommand implements Callable<Integer> {
+    /** The tiny test model in the repository: right layout, random weights. */
+    static final Path BUNDLED_TEST_MODEL = Path.of("dit-worker/engine/src/test/resources/pixart-tiny/model");
+
+    @Option(names = "--model", description = "Model folder in diffusers layout (default: the bundled tiny test model).")
+    Path model;
+
+    @Option(names = "--model-name", description = "The model's name in the API (default: the folder's name).")
+    String modelName;
+
+    @Option(names = "--sampler", description = "dpm-solver or lcm (default: the model's scheduler).")
+    String sampler;
+
+    @Option(names = "--size", description = "Default image size in pixels (default: 256 for the test model, else 512).")
+    Integer size;
+
+    @Option(names = "--steps", description = "Default steps (default: 4 with lcm, else 20).")
+    Integer steps;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Gateway port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--data", defaultValue = "lumen-data", description = "Folder for the broker's and the store's data (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "cpu, vulkan or auto (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean testModel = model == null;
+        Path folder = testModel ? BUNDLED_TEST_MODEL : model;
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("model folder " + folder.toAbsolutePath() + " does not exist"
+                    + (testModel ? " (run ./lumen from the repository root, or pass --model)" : ""));
+        }
+        if (testModel) {
+            System.err.println("lumen: no --model given: serving the bundled tiny test model. Its weights are random, "
+                    + "so its images are noise. Point --model at a PixArt checkpoint in diffusers layout "
+                    + "(e.g. a local copy of PixArt-alpha/PixArt-XL-2-1024-MS) for real pictures.");
+        }
+        String name = modelName != null ? modelName : testModel ? "pixart-tiny" : folder.getFileName().toString();
+        boolean lcm = "lcm".equals(sampler);
+        int defaultSize = size != null ? size : testModel ? 256 : 512;
+        StandalonePlatform.Options options = new StandalonePlatform.Options(folder.toAbsolutePath(), name, sampler,
+                defaultSize, steps != null ? steps : lcm ? 4 : 20, port, 0, 0, data.toAbsolutePath(),
+                Backend.valueOf(backend.toUpperCase(java.util.Locale.ROOT)));
+        CountDownLatch stop = new CountDownLatch(1);
+        try (StandalonePlatform platform = StandalonePlatform.start(options)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                platform.close();
+                stop.countDown();
+            }, "lumen-shutdown"));
+            String url = platform.baseUrl();
+            System.out.println("Lumen is ready at " + url + " (model " + name + "; Ctrl-C stops it). Try:");
+            System.out.println("  curl -s " + url + "/v1/images/generations -H 'Content-Type: application/json' "
+                    + "-d '{\"model\": \"" + name + "\", \"prompt\": \"a red circle\", \"response_format\": \"url\"}'");
+            System.out.println("Without API keys it only listens on 127.0.0.1. OpenAPI: " + url + "/v3/api-docs");
+            stop.await();
+        }
+        return 0;
+    }
+}

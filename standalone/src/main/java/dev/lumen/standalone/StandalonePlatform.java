@@ -1,0 +1,142 @@
+package dev.lumen.standalone;
+
+import dev.lumen.contracts.Topics;
+import dev.lumen.embedded.EmbeddedKafka;
+import dev.lumen.embedded.EmbeddedS3;
+import dev.lumen.embedded.TopicSpec;
+import dev.lumen.gateway.GatewayApplication;
+import dev.lumen.scheduler.Scheduler;
+import dev.lumen.scheduler.SchedulerConfig;
+import dev.lumen.storage.minio.S3Config;
+import dev.lumen.worker.Backend;
+import dev.lumen.worker.Worker;
+import dev.lumen.worker.WorkerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Every Lumen service in one process, on real infrastructure started in-process: a Kafka broker
+ * (KRaft, data under {@code dataDir/kafka}, so queued jobs survive a restart), an S3-compatible
+ * server (data under {@code dataDir/s3}), the scheduler, one worker serving one model, and the
+ * gateway bound to localhost. Services talk to each other only through Kafka and S3, exactly as
+ * they do when deployed apart. Closing stops them in reverse order of start.
+ */
+public final class StandalonePlatform implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StandalonePlatform.class);
+    private static final String BUCKET = "lumen-images";
+
+    /** What to run: the model folder and its name in the API, ports, data folder and engine backend. */
+    public record Options(Path model, String modelName, String sampler, int defaultSize, int defaultSteps,
+                          int httpPort, int kafkaPort, int s3Port, Path dataDir, Backend backend) {
+        public String pool() {
+            return "standalone";
+        }
+    }
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Options options;
+    private ConfigurableApplicationContext gateway;
+    private EmbeddedKafka kafka;
+    private EmbeddedS3 s3;
+    private Worker worker;
+
+    private StandalonePlatform(Options options) {
+        this.options = options;
+    }
+
+    public static StandalonePlatform start(Options options) throws Exception {
+        StandalonePlatform platform = new StandalonePlatform(options);
+        try {
+            platform.startAll();
+            return platform;
+        } catch (Exception | Error e) {
+            platform.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        Path data = options.dataDir();
+        Files.createDirectories(data);
+        kafka = track(EmbeddedKafka.start(data.resolve("kafka"), options.kafkaPort()));
+        kafka.createTopics(TopicSpec.lumen("", 1, List.of(options.pool())));
+        kafka.setShareAutoOffsetResetEarliest(Topics.workerGroup(options.pool()));
+        s3 = track(EmbeddedS3.start(data.resolve("s3"), options.s3Port()));
+        S3Config storage = new S3Config(s3.endpoint(), s3.accessKey(), s3.secretKey(), BUCKET);
+
+        track(Scheduler.start(SchedulerConfig.defaults(kafka.bootstrapServers(), options.pool())));
+        WorkerConfig workerConfig = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(), options.model(), storage)
+                .withModel(options.modelName(), options.backend(),
+                        options.sampler() == null ? List.of() : List.of(options.sampler()),
+                        Math.min(options.defaultSize(), 256));
+        worker = track(Worker.start(workerConfig));
+
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("server.port", Integer.toString(options.httpPort()));
+        props.put("server.address", "127.0.0.1");
+        props.put("lumen.gateway.kafka.bootstrap-servers", kafka.bootstrapServers());
+        props.put("lumen.gateway.storage.endpoint", s3.endpoint().toString());
+        props.put("lumen.gateway.storage.access-key", s3.accessKey());
+        props.put("lumen.gateway.storage.secret-key", s3.secretKey());
+        props.put("lumen.gateway.storage.bucket", BUCKET);
+        props.put("lumen.gateway.auth.no-auth", "true");
+        props.put("lumen.gateway.models[0].name", options.modelName());
+        props.put("lumen.gateway.models[0].pool", options.pool());
+        props.put("lumen.gateway.models[0].default-size", options.defaultSize() + "x" + options.defaultSize());
+        props.put("lumen.gateway.models[0].default-steps", Integer.toString(options.defaultSteps()));
+        if (options.sampler() != null) {
+            props.put("lumen.gateway.models[0].default-sampler", options.sampler());
+        }
+        gateway = GatewayApplication.start(props);
+        started.add(gateway::close);
+        LOG.info("standalone platform up: gateway {}, kafka {}, s3 {}, model {} ({})", baseUrl(),
+                kafka.bootstrapServers(), s3.endpoint(), options.modelName(), options.model());
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        started.add(resource);
+        return resource;
+    }
+
+    /** The gateway's base URL, e.g. {@code http://127.0.0.1:8080}. */
+    public String baseUrl() {
+        int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
+        return "http://127.0.0.1:" + port;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public EmbeddedS3 s3() {
+        return s3;
+    }
+
+    public Worker worker() {
+        return worker;
+    }
+
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", started.get(i), e.toString());
+            }
+        }
+        started.clear();
+    }
+}

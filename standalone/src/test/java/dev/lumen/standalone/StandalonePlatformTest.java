@@ -1,0 +1,130 @@
+package dev.lumen.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lumen.engine.cpu.CpuOps;
+import dev.lumen.engine.pipeline.GenerationRequest;
+import dev.lumen.engine.pipeline.GenerationResult;
+import dev.lumen.engine.pipeline.ModelFolder;
+import dev.lumen.engine.pipeline.PipelineInputs;
+import dev.lumen.engine.pipeline.PixArtPipeline;
+import dev.lumen.engine.image.PngWriter;
+import dev.lumen.worker.Backend;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole platform in one process, driven through real HTTP: a prompt submitted to the gateway
+ * goes through the real Kafka broker, the scheduler and the worker's share consumer, and comes back
+ * as the PNG the engine produces for that seed, fetched from the S3 server through its URL.
+ */
+class StandalonePlatformTest {
+    @TempDir
+    static Path data;
+
+    private static StandalonePlatform platform;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path model = Path.of(StandalonePlatformTest.class.getResource("/pixart-tiny/model").toURI());
+        platform = StandalonePlatform.start(new StandalonePlatform.Options(model, "pixart-tiny", null, 64, 4, 0, 0, 0,
+                data, Backend.CPU));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(platform.baseUrl() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aPromptBecomesTheEnginesPngThroughKafkaAndS3() throws Exception {
+        HttpResponse<String> accepted = post("/v1/jobs",
+                "{\"model\": \"pixart-tiny\", \"prompt\": \"a red circle\", \"size\": \"64x64\", \"steps\": 4, "
+                        + "\"seed\": 5, \"guidance_scale\": 4.5}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String location = accepted.headers().firstValue("Location").orElseThrow();
+        Matcher id = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"").matcher(accepted.body());
+        assertThat(id.find()).isTrue();
+        String jobId = id.group(1);
+
+        // Watch the events until a terminal one.
+        List<String> events = new ArrayList<>();
+        HttpResponse<InputStream> sse = HTTP.send(HttpRequest.newBuilder(URI.create(platform.baseUrl() + "/v1/jobs/"
+                        + jobId + "/events")).header("Accept", "text/event-stream").timeout(Duration.ofSeconds(120)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("event:")) {
+                    String event = line.substring(6).trim();
+                    events.add(event);
+                    if (event.equals("completed") || event.equals("failed") || event.equals("cancelled")) {
+                        break;
+                    }
+                }
+            }
+        }
+        assertThat(events).contains("completed").doesNotContain("failed");
+
+        HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(URI.create(
+                location.startsWith("http") ? location : platform.baseUrl() + location)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(status.body()).contains("succeeded");
+
+        HttpResponse<Void> redirect = HTTP.send(HttpRequest.newBuilder(URI.create(platform.baseUrl() + "/v1/jobs/"
+                + jobId + "/images/0")).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        URI presigned = URI.create(redirect.headers().firstValue("Location").orElseThrow());
+        byte[] png = HTTP.send(HttpRequest.newBuilder(presigned).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+        BufferedImage served = ImageIO.read(new ByteArrayInputStream(png));
+        assertThat(served.getWidth()).isEqualTo(64);
+
+        // The engine, run directly with the same settings, draws the same pixels.
+        try (PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(platform.options().model()), new CpuOps())) {
+            GenerationResult direct = pipeline.generate(new GenerationRequest(List.of("a red circle"), "", 4, 4.5, 64, 64,
+                    5, PipelineInputs.NONE));
+            BufferedImage expected = PngWriter.toImage(direct.images().getFirst());
+            for (int y = 0; y < 64; y += 7) {
+                for (int x = 0; x < 64; x += 5) {
+                    assertThat(served.getRGB(x, y)).isEqualTo(expected.getRGB(x, y));
+                }
+            }
+        }
+    }
+
+    @Test
+    void badRequestsGetProblemJsonAndNothingRuns() throws Exception {
+        HttpResponse<String> bad = post("/v1/jobs", "{\"model\": \"pixart-tiny\", \"prompt\": \"x\", \"size\": \"65x64\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.headers().firstValue("Content-Type").orElse("")).contains("application/problem+json");
+        assertThat(bad.body()).contains("size");
+    }
+}
