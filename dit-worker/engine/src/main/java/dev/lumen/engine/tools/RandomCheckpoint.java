@@ -165,13 +165,16 @@ public final class RandomCheckpoint {
                 "{\"model_max_length\": 512, \"legacy\": true, \"extra_ids\": 100, \"tokenizer_class\": \"T5Tokenizer\"}\n");
     }
 
-    private void writeTransformer(Path dir, boolean sigma) throws IOException {
-        Files.createDirectories(dir);
+    /**
+     * The transformer {@code config.json} of the preset, with exactly the published field set
+     * (absent fields take diffusers' default rules, as on the Hub; Σ states its two explicitly).
+     */
+    public String transformerConfigJson() {
         StringBuilder extra = new StringBuilder();
-        if (sigma) {
+        if (preset == Preset.PIXART_SIGMA_XL_2_1024_MS) {
             extra.append("  \"interpolation_scale\": 2,\n  \"use_additional_conditions\": false,\n");
         }
-        Files.writeString(dir.resolve("config.json"), """
+        return """
                 {
                   "_class_name": "Transformer2DModel",
                   "_diffusers_version": "0.22.0.dev0",
@@ -199,7 +202,12 @@ public final class RandomCheckpoint {
                   "upcast_attention": false,
                   "use_linear_projection": false
                 }
-                """.formatted(extra, preset.sampleSize));
+                """.formatted(extra, preset.sampleSize);
+    }
+
+    private void writeTransformer(Path dir, boolean sigma) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), transformerConfigJson());
         Tensors t = new Tensors();
         t.matrix("pos_embed.proj.weight", D, 4, 2, 2).bias("pos_embed.proj.bias", D);
         t.linear("caption_projection.linear_1", D, 4096).linear("caption_projection.linear_2", D, D);
