@@ -227,24 +227,32 @@ public final class CpuOps implements Ops {
     }
 
     private static void normalizeRow(float[] in, int off, int d, float eps, float[] out) {
-        // Two passes in double: the mean first, then the biased variance around it, as PyTorch's
-        // LayerNorm computes it (a one-pass E[x²] − E[x]² would lose digits on large activations).
-        double mean = 0;
-        for (int i = 0; i < d; i++) {
-            mean += in[off + i];
-        }
-        mean /= d;
-        double var = 0;
-        for (int i = 0; i < d; i++) {
-            double c = in[off + i] - mean;
-            var += c * c;
-        }
-        var /= d;
-        float inv = (float) (1.0 / Math.sqrt(var + eps));
-        float mu = (float) mean;
+        double[] stats = meanAndInverseStd(in, off, d, eps);
+        float mu = (float) stats[0];
+        float inv = (float) stats[1];
         for (int i = 0; i < d; i++) {
             out[off + i] = (in[off + i] - mu) * inv;
         }
+    }
+
+    /**
+     * Mean and 1/√(biased variance + eps) of {@code in[off, off + len)}, in two passes in double:
+     * the mean first, then the variance around it, as PyTorch's norms compute them (a one-pass
+     * E[x²] − E[x]² would lose digits on large activations).
+     */
+    private static double[] meanAndInverseStd(float[] in, int off, int len, float eps) {
+        double mean = 0;
+        for (int i = 0; i < len; i++) {
+            mean += in[off + i];
+        }
+        mean /= len;
+        double var = 0;
+        for (int i = 0; i < len; i++) {
+            double c = in[off + i] - mean;
+            var += c * c;
+        }
+        var /= len;
+        return new double[] {mean, 1.0 / Math.sqrt(var + eps)};
     }
 
     @Override
@@ -284,20 +292,9 @@ public final class CpuOps implements Ops {
         float[] out = new float[in.length];
         parallel(batch * groups, task -> {
             int off = task * perGroup * plane;
-            int len = perGroup * plane;
-            double mean = 0;
-            for (int i = 0; i < len; i++) {
-                mean += in[off + i];
-            }
-            mean /= len;
-            double var = 0;
-            for (int i = 0; i < len; i++) {
-                double c = in[off + i] - mean;
-                var += c * c;
-            }
-            var /= len;
-            float inv = (float) (1.0 / Math.sqrt(var + eps));
-            float mu = (float) mean;
+            double[] stats = meanAndInverseStd(in, off, perGroup * plane, eps);
+            float mu = (float) stats[0];
+            float inv = (float) stats[1];
             int c0 = (task % groups) * perGroup;
             for (int c = 0; c < perGroup; c++) {
                 float gw = w[c0 + c] * inv;

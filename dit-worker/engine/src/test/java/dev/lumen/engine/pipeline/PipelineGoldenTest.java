@@ -46,11 +46,12 @@ class PipelineGoldenTest {
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0} from text: {2}")
-    @MethodSource("goldens")
-    void pipelineMatchesDiffusers(String file, JsonNode entry, boolean fromText) {
-        ModelFolder folder = ModelFolder.open(Fixtures.model(), entry.get("transformer").asString(),
-                entry.get("scheduler").asString());
+    private static ModelFolder folder(JsonNode entry) {
+        return ModelFolder.open(Fixtures.model(), entry.get("transformer").asString(), entry.get("scheduler").asString());
+    }
+
+    /** The golden's prompt: one string, or a list for the batch goldens. */
+    private static List<String> prompts(JsonNode entry) {
         List<String> prompts = new ArrayList<>();
         JsonNode p = entry.get("prompt");
         if (p.isArray()) {
@@ -58,6 +59,14 @@ class PipelineGoldenTest {
         } else {
             prompts.add(p.asString());
         }
+        return prompts;
+    }
+
+    @ParameterizedTest(name = "{0} from text: {2}")
+    @MethodSource("goldens")
+    void pipelineMatchesDiffusers(String file, JsonNode entry, boolean fromText) {
+        ModelFolder folder = folder(entry);
+        List<String> prompts = prompts(entry);
         try (Ops ops = newOps();
              TensorSource golden = Fixtures.golden(file);
              PixArtPipeline pipeline = PixArtPipeline.load(folder, ops)) {
@@ -102,15 +111,8 @@ class PipelineGoldenTest {
         if (!fromText) {
             return;
         }
-        ModelFolder folder = ModelFolder.open(Fixtures.model(), entry.get("transformer").asString(),
-                entry.get("scheduler").asString());
-        List<String> prompts = new ArrayList<>();
-        JsonNode p = entry.get("prompt");
-        if (p.isArray()) {
-            p.forEach(x -> prompts.add(x.asString()));
-        } else {
-            prompts.add(p.asString());
-        }
+        ModelFolder folder = folder(entry);
+        List<String> prompts = prompts(entry);
         try (Ops ops = newOps();
              TensorSource golden = Fixtures.golden(file);
              PixArtPipeline pipeline = PixArtPipeline.load(folder, ops)) {

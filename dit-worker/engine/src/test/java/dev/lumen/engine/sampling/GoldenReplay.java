@@ -1,5 +1,7 @@
 package dev.lumen.engine.sampling;
 
+import dev.lumen.engine.testing.Fixtures;
+
 import dev.lumen.engine.format.TensorSource;
 import java.nio.file.Path;
 
@@ -39,24 +41,9 @@ final class GoldenReplay {
                 float[] eps = golden.floats("model_output_step" + i);
                 float[] noise = schedule.needsNoise(i) ? golden.floats("noise_step" + i) : null;
                 latents = schedule.step(i, eps, latents, noise);
-                errors[i] = relativeError(latents, golden.floats("latents_step" + i));
+                errors[i] = Fixtures.relativeError(latents, golden.floats("latents_step" + i));
             }
             return new Result(goldenTimesteps, schedule.timesteps(), errors);
         }
-    }
-
-    /** ‖actual − expected‖ / ‖expected‖, accumulated in double. */
-    static double relativeError(float[] actual, float[] expected) {
-        if (actual.length != expected.length) {
-            throw new IllegalArgumentException("length " + actual.length + " vs " + expected.length);
-        }
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double d = (double) actual[i] - expected[i];
-            diff += d * d;
-            norm += (double) expected[i] * expected[i];
-        }
-        return Math.sqrt(diff) / Math.sqrt(norm);
     }
 }
