@@ -11,12 +11,14 @@ import java.util.List;
 /**
  * A job as the API shows it: status, progress, image links and the links to follow (Comfy v2's
  * "follow links, don't build URLs"). Built from a {@link JobState}; scheduler bookkeeping and
- * object keys stay inside.
+ * object keys stay inside. {@code engine_ms} is the worker's own time for the task (model work
+ * only), so a client can tell queueing and platform overhead from inference time.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobJson(String id, String object, String status, String model, int n, String size, long seed,
                       @JsonProperty("created_at") Instant createdAt, @JsonProperty("updated_at") Instant updatedAt,
-                      Progress progress, List<Image> images, ErrorInfo error, Urls urls) {
+                      Progress progress, List<Image> images, ErrorInfo error,
+                      @JsonProperty("engine_ms") Double engineMs, Urls urls) {
 
     /** Steps done of the total, while running. */
     public record Progress(int step, int steps) {
@@ -41,6 +43,6 @@ public record JobJson(String id, String object, String status, String model, int
                 .map((ImageRef r) -> new Image(r.index(), r.width(), r.height(), self + "/images/" + r.index())).toList();
         return new JobJson(s.jobId(), "job", s.status().wire(), s.spec().model(), s.spec().n(),
                 s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.createdAt(), s.updatedAt(), progress,
-                images, s.error(), new Urls(self, self + "/events", self));
+                images, s.error(), s.engineMs(), new Urls(self, self + "/events", self));
     }
 }

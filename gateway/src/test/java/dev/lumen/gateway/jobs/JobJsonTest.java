@@ -1,0 +1,40 @@
+package dev.lumen.gateway.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lumen.contracts.GenerationSpec;
+import dev.lumen.contracts.ImageRef;
+import dev.lumen.contracts.JobState;
+import dev.lumen.contracts.JobStatus;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The job view shows the worker's engine time as {@code engine_ms}, and leaves it out until there is one. */
+class JobJsonTest {
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final GenerationSpec SPEC =
+            new GenerationSpec("pixart-512", "a cat", null, 1, 512, 512, 20, 4.5, "dpm-solver", 7, 0, null, null);
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    static JsonNode view(JobStatus status, List<ImageRef> images, Double engineMs) {
+        JobState state = new JobState(JobState.SCHEMA, "job-1", "acme", status, SPEC, T0, T0.plusSeconds(2), 1,
+                null, null, null, images, null, engineMs);
+        return JSON.readTree(JSON.writeValueAsString(JobJson.of(state)));
+    }
+
+    @Test
+    void aFinishedJobReportsItsEngineTime() {
+        JsonNode json = view(JobStatus.SUCCEEDED, List.of(), 1234.5);
+
+        assertThat(json.get("engine_ms").asDouble()).isEqualTo(1234.5);
+        assertThat(json.has("engineMs")).isFalse();
+    }
+
+    @Test
+    void aQueuedJobHasNoEngineTime() {
+        assertThat(view(JobStatus.QUEUED, null, null).has("engine_ms")).isFalse();
+    }
+}
