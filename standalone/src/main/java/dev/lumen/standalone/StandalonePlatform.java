@@ -51,9 +51,9 @@ public final class StandalonePlatform implements AutoCloseable {
     private EmbeddedS3 s3;
     private SchedulerConfig schedulerConfig;
     private WorkerConfig workerConfig;
-    // volatile: fault-injection hooks replace them from a test thread while others read them.
+    // volatile: restartScheduler() replaces it from a test thread while others may read it.
     private volatile Scheduler scheduler;
-    private volatile Worker worker;
+    private Worker worker;
 
     private StandalonePlatform(Options options) {
         this.options = options;
@@ -146,8 +146,8 @@ public final class StandalonePlatform implements AutoCloseable {
 
     /**
      * Fault injection: closes the scheduler and starts a fresh instance with the same configuration,
-     * as a redeployment or crash-restart would. The new one rebuilds job state from
-     * {@code lumen.job-state}; this returns once it has been assigned its partitions.
+     * as a redeployment would (the old one finishes its turn and leaves the group). The new one
+     * rebuilds job state from {@code lumen.job-state}; this returns once it has its partitions.
      */
     public Scheduler restartScheduler() throws InterruptedException {
         scheduler.close();
