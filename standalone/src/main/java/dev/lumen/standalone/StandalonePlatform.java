@@ -13,10 +13,13 @@ import dev.lumen.worker.Worker;
 import dev.lumen.worker.WorkerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -46,6 +49,10 @@ public final class StandalonePlatform implements AutoCloseable {
     private ConfigurableApplicationContext gateway;
     private EmbeddedKafka kafka;
     private EmbeddedS3 s3;
+    private SchedulerConfig schedulerConfig;
+    private WorkerConfig workerConfig;
+    // volatile: restartScheduler() replaces it from a test thread while others may read it.
+    private volatile Scheduler scheduler;
     private Worker worker;
 
     private StandalonePlatform(Options options) {
@@ -72,8 +79,11 @@ public final class StandalonePlatform implements AutoCloseable {
         s3 = track(EmbeddedS3.start(data.resolve("s3"), options.s3Port()));
         S3Config storage = new S3Config(s3.endpoint(), s3.accessKey(), s3.secretKey(), BUCKET);
 
-        track(Scheduler.start(SchedulerConfig.defaults(kafka.bootstrapServers(), options.pool())));
-        WorkerConfig workerConfig = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(), options.model(), storage)
+        schedulerConfig = SchedulerConfig.defaults(kafka.bootstrapServers(), options.pool());
+        scheduler = Scheduler.start(schedulerConfig);
+        // Closes whichever scheduler is current, so one replaced by restartScheduler() is not leaked.
+        started.add(() -> scheduler.close());
+        workerConfig = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(), options.model(), storage)
                 .withModel(options.modelName(), options.backend(),
                         options.sampler() == null ? List.of() : List.of(options.sampler()),
                         Math.min(options.defaultSize(), 256));
@@ -124,8 +134,40 @@ public final class StandalonePlatform implements AutoCloseable {
         return s3;
     }
 
+    /** The worker started with the platform (it may have been closed by a test). */
     public Worker worker() {
         return worker;
+    }
+
+    /** The current scheduler instance; {@link #restartScheduler()} replaces it. */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /**
+     * Fault injection: closes the scheduler and starts a fresh instance with the same configuration,
+     * as a redeployment would (the old one finishes its turn and leaves the group). The new one
+     * rebuilds job state from {@code lumen.job-state}; this returns once it has its partitions.
+     */
+    public Scheduler restartScheduler() throws InterruptedException {
+        scheduler.close();
+        scheduler = Scheduler.start(schedulerConfig);
+        if (!scheduler.awaitAssignment(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("restarted scheduler got no partitions within 60 s");
+        }
+        return scheduler;
+    }
+
+    /**
+     * Fault injection: starts one more worker in the platform's pool, on the platform worker's
+     * configuration with a fresh worker id, adjusted by {@code adjust} (e.g. a short grace period
+     * so that closing it releases its running task). It is closed with the platform unless the
+     * caller closes it first.
+     */
+    public Worker startWorker(UnaryOperator<WorkerConfig> adjust) {
+        WorkerConfig config = adjust.apply(workerConfig.withWorkerId(
+                "worker-" + UUID.randomUUID().toString().substring(0, 8)));
+        return track(Worker.start(config));
     }
 
     @Override
