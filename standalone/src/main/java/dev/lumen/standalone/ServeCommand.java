@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the whole platform on this machine: Kafka broker, S3 store, scheduler, one worker and the gateway.")
 final class ServeCommand implements Callable<Integer> {
-    /** The tiny test model in the repository: right layout, random weights. */
-    static final Path BUNDLED_TEST_MODEL = Path.of("dit-worker/engine/src/test/resources/pixart-tiny/model");
+    /** The tiny test model in the repository (right layout, random weights), under $LUMEN_HOME set by ./lumen. */
+    static final Path BUNDLED_TEST_MODEL = Path.of(System.getenv().getOrDefault("LUMEN_HOME", "."))
+            .resolve("dit-worker/engine/src/test/resources/pixart-tiny/model");
 
     @Option(names = "--model", description = "Model folder in diffusers layout (default: the bundled tiny test model).")
     Path model;

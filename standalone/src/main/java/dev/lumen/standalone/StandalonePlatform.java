@@ -90,6 +90,7 @@ public final class StandalonePlatform implements AutoCloseable {
         worker = track(Worker.start(workerConfig));
 
         Map<String, Object> props = new LinkedHashMap<>();
+        props.put("spring.main.banner-mode", "off");
         props.put("server.port", Integer.toString(options.httpPort()));
         props.put("server.address", "127.0.0.1");
         props.put("lumen.gateway.kafka.bootstrap-servers", kafka.bootstrapServers());
