@@ -304,7 +304,8 @@ class GatewayApiTest {
                 .reduce("", String::concat);
         assertThat(metrics).contains("lumen_gateway_jobs_accepted_total{api=\"jobs\"")
                 .contains("lumen_gateway_rejections_total{type=\"invalid-request\"")
-                .contains("http_server_requests_seconds_bucket");
+                .contains("http_server_requests_seconds_bucket")
+                .contains("lumen_gateway_jobs{status=\"queued\"").contains("lumen_gateway_jobs{status=\"running\"");
     }
 
     @Test

@@ -64,6 +64,12 @@ public class JobService {
         this.registry = registry;
         Gauge.builder("lumen.gateway.jobs.known", view, JobView::size)
                 .description("Jobs held in the gateway's job-state view").register(registry);
+        // Queue depth as the gateway sees it (the scheduler is the writer of these states).
+        for (dev.lumen.contracts.JobStatus status : java.util.List.of(dev.lumen.contracts.JobStatus.ACCEPTED,
+                dev.lumen.contracts.JobStatus.QUEUED, dev.lumen.contracts.JobStatus.RUNNING)) {
+            Gauge.builder("lumen.gateway.jobs", view, v -> v.count(status)).tag("status", status.wire())
+                    .description("Jobs per non-terminal status in the gateway's job-state view").register(registry);
+        }
     }
 
     /** The outcome of a submission: the job, and whether it existed already (an idempotent replay). */

@@ -100,6 +100,13 @@ public class JobView {
     }
 
     /** Number of jobs held; for the gauge. */
+    /** How many jobs of the view are in {@code status} now (for the per-status gauges). */
+    public long count(dev.lumen.contracts.JobStatus status) {
+        synchronized (lock) {
+            return states.values().stream().filter(s -> s.status() == status).count();
+        }
+    }
+
     public int size() {
         synchronized (lock) {
             return states.size();
