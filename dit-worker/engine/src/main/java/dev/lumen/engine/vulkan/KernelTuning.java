@@ -10,9 +10,10 @@ package dev.lumen.engine.vulkan;
  * @param gemmSkinnyTile     the tile used when M is small (conditioning vectors, M = batch)
  * @param attentionRows      queries per workgroup of the fused attention (8 threads per query)
  * @param maxSharedBytes     the shared-memory budget per workgroup
+ * @param cpuDevice          whether the device is a CPU implementation (lavapipe, SwiftShader)
  */
 record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile, GemmTile gemmSkinnyTile,
-                    int attentionRows, int maxSharedBytes) {
+                    int attentionRows, int maxSharedBytes, boolean cpuDevice) {
 
     /** Largest head dimension of the fused attention kernel; larger heads use GEMM + softmax. */
     static final int MAX_FUSED_HEAD_DIM = 128;
@@ -49,7 +50,8 @@ record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile,
             big = new GemmTile(4, 4, 32);
         }
         int attentionRows = Math.min(16, maxInvocations / ATTENTION_LANES);
-        return new KernelTuning(group, group, big, skinny, attentionRows, shared);
+        boolean cpu = caps.type() == DeviceCapabilities.DeviceType.CPU;
+        return new KernelTuning(group, group, big, skinny, attentionRows, shared, cpu);
     }
 
     /**
@@ -78,7 +80,16 @@ record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile,
         return d <= MAX_ROW_HEAD_DIM && d % 4 == 0 && attentionRowKeyBlock(d) > 0;
     }
 
-    /** Threads (= queries) per workgroup of attention_rows.comp. */
+    /**
+     * Queries per thread of attention_rows.comp: 1 on GPUs, where a shared-memory word read by all
+     * threads at once is a broadcast; 4 on CPU devices (lavapipe), which gather it lane by lane, so
+     * that each K/V read there serves four queries.
+     */
+    int attentionRowQueries() {
+        return cpuDevice ? 4 : 1;
+    }
+
+    /** Threads per workgroup of attention_rows.comp. */
     int attentionRowGroup() {
         return Math.min(64, elementwiseGroup);
     }

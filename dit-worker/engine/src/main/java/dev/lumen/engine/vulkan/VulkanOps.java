@@ -530,8 +530,8 @@ public final class VulkanOps implements Ops {
             int threads = tuning.attentionRowGroup();
             ComputeKernel kernel = kernel("attention_rows", 6, 5 * 4,
                     0, threads, 1, tuning.attentionRowKeyBlock(d), 2, d,
-                    3, kb == null ? 0 : 1, 4, hb == null ? 0 : 1);
-            dispatch(kernel, Math.ceilDiv(sq, threads), heads, batchSize,
+                    3, kb == null ? 0 : 1, 4, hb == null ? 0 : 1, 5, tuning.attentionRowQueries());
+            dispatch(kernel, Math.ceilDiv(sq, threads * tuning.attentionRowQueries()), heads, batchSize,
                     words(sq, sk, width, heads, Float.floatToRawIntBits(scale)),
                     qt.buffer(), kt.buffer(), vt.buffer(), kbBuf, hbBuf, out.buffer());
         } else if (d <= KernelTuning.MAX_FUSED_HEAD_DIM) {
