@@ -126,10 +126,12 @@ record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile,
     /**
      * Output pixels per thread of conv2d_direct.comp with {@code channels} channels per thread:
      * each weight read then feeds that many multiply-adds, while the accumulators (pixels ×
-     * channels) stay at 64, within what a GPU keeps in registers without spilling.
+     * channels) stay at 64, within what a GPU keeps in registers without spilling. CPU devices
+     * (lavapipe) load the uniform weight once per lane, so there longer runs (128 accumulators,
+     * which a CPU keeps in cache) halve the weight loads per multiply-add.
      */
     int convDirectPixels(int channels) {
-        return Math.max(1, Math.min(4, 64 / channels));
+        return cpuDevice ? Math.max(1, Math.min(8, 128 / channels)) : Math.max(1, Math.min(4, 64 / channels));
     }
 
     /** Threads per workgroup of conv2d_direct.comp. */
