@@ -10,9 +10,10 @@ package dev.lumen.engine.vulkan;
  * @param gemmSkinnyTile     the tile used when M is small (conditioning vectors, M = batch)
  * @param attentionRows      queries per workgroup of the fused attention (8 threads per query)
  * @param maxSharedBytes     the shared-memory budget per workgroup
+ * @param cpuDevice          whether the device is a CPU implementation (lavapipe, SwiftShader)
  */
 record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile, GemmTile gemmSkinnyTile,
-                    int attentionRows, int maxSharedBytes) {
+                    int attentionRows, int maxSharedBytes, boolean cpuDevice) {
 
     /** Largest head dimension of the fused attention kernel; larger heads use GEMM + softmax. */
     static final int MAX_FUSED_HEAD_DIM = 128;
@@ -49,12 +50,93 @@ record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile,
             big = new GemmTile(4, 4, 32);
         }
         int attentionRows = Math.min(16, maxInvocations / ATTENTION_LANES);
-        return new KernelTuning(group, group, big, skinny, attentionRows, shared);
+        boolean cpu = caps.type() == DeviceCapabilities.DeviceType.CPU;
+        return new KernelTuning(group, group, big, skinny, attentionRows, shared, cpu);
     }
 
-    /** The GEMM tile for an M × N product: skinny tiles keep small-M products from idling threads. */
-    GemmTile gemmTileFor(int m) {
-        return m <= 16 ? gemmSkinnyTile : gemmTile;
+    /**
+     * The GEMM tile for an M × N product: skinny tiles keep small-M products from idling threads,
+     * and narrow products (few output channels, e.g. a 16-channel VAE convolution) get a tile only
+     * as wide as N, since columns past N are computed and thrown away: a 64-wide tile over 16
+     * channels would do four times the work, and for convolutions also gather every input patch
+     * into shared memory for a tile that is three-quarters padding.
+     */
+    GemmTile gemmTileFor(int m, int n) {
+        GemmTile base = m <= 16 ? gemmSkinnyTile : gemmTile;
+        int tn = Math.max(1, Math.min(base.tn(), Math.ceilDiv(n, 16)));
+        return tn == base.tn() ? base : new GemmTile(base.tm(), tn, base.bk());
+    }
+
+    /** Largest head dimension of attention_rows.comp, which keeps a query and output row per thread. */
+    static final int MAX_ROW_HEAD_DIM = 32;
+
+    /**
+     * Whether heads of dimension {@code d} take attention_rows.comp (one thread per query) rather
+     * than attention.comp (eight lanes per query). Small heads give each of eight lanes only a few
+     * output columns while all of them repeat the row's softmax; up to 32 dims the 2·d floats of
+     * query and output fit comfortably in registers. Its vec4 loads need d to be a multiple of 4.
+     */
+    boolean attentionRowPerThread(int d) {
+        return d <= MAX_ROW_HEAD_DIM && d % 4 == 0 && attentionRowKeyBlock(d) > 0;
+    }
+
+    /**
+     * Queries per thread of attention_rows.comp: 1 on GPUs, where a shared-memory word read by all
+     * threads at once is a broadcast; 4 on CPU devices (lavapipe), which gather it lane by lane, so
+     * that each K/V read there serves four queries.
+     */
+    int attentionRowQueries() {
+        return cpuDevice ? 4 : 1;
+    }
+
+    /** Threads per workgroup of attention_rows.comp. */
+    int attentionRowGroup() {
+        return Math.min(64, elementwiseGroup);
+    }
+
+    /** Keys per block of attention_rows.comp: K and V blocks of up to 64 keys; 0 if none fits. */
+    int attentionRowKeyBlock(int d) {
+        for (int bc = 64; bc >= 8; bc /= 2) {
+            if (2L * bc * d * Float.BYTES <= maxSharedBytes) {
+                return bc;
+            }
+        }
+        return 0;
+    }
+
+    /** Most output channels for which convolutions take conv2d_direct.comp rather than the implicit GEMM. */
+    static final int MAX_DIRECT_CONV_CHANNELS = 32;
+
+    /**
+     * Output channels per thread of conv2d_direct.comp for a convolution with {@code cout}
+     * outputs (the smallest of 4, 8, 16, 32 covering them), or 0 where cout is wide enough for
+     * conv2d.comp's 16·TN-column GEMM tiles to be full and its shared-memory reuse to pay off.
+     */
+    int convDirectChannels(int cout) {
+        if (cout > MAX_DIRECT_CONV_CHANNELS) {
+            return 0;
+        }
+        int nb = 4;
+        while (nb < cout) {
+            nb *= 2;
+        }
+        return nb;
+    }
+
+    /**
+     * Output pixels per thread of conv2d_direct.comp with {@code channels} channels per thread:
+     * each weight read then feeds that many multiply-adds, while the accumulators (pixels ×
+     * channels) stay at 64, within what a GPU keeps in registers without spilling. CPU devices
+     * (lavapipe) load the uniform weight once per lane, so there longer runs (128 accumulators,
+     * which a CPU keeps in cache) halve the weight loads per multiply-add.
+     */
+    int convDirectPixels(int channels) {
+        return cpuDevice ? Math.max(1, Math.min(8, 128 / channels)) : Math.max(1, Math.min(4, 64 / channels));
+    }
+
+    /** Threads per workgroup of conv2d_direct.comp. */
+    int convDirectGroup() {
+        return Math.min(64, elementwiseGroup);
     }
 
     /**

@@ -477,7 +477,7 @@ public final class VulkanOps implements Ops {
      */
     private void gemm(GpuBuffer a, GpuBuffer b, DType bType, boolean bNK, VulkanTensor bias, GpuBuffer c,
                       int m, int n, int k, int lda, int ldb, int ldc, int batches, int batchInner, int[] offsets) {
-        KernelTuning.GemmTile tile = tuning.gemmTileFor(m);
+        KernelTuning.GemmTile tile = tuning.gemmTileFor(m, n);
         ComputeKernel kernel = kernel("gemm", 4, 16 * 4,
                 1, tile.tm(), 2, tile.tn(), 3, tile.bk(),
                 4, dtypeCode(bType), 5, bias == null ? 0 : dtypeCode(bias.dtype), 6, bias == null ? 0 : 1,
@@ -526,7 +526,15 @@ public final class VulkanOps implements Ops {
         }
         GpuBuffer kbBuf = kb == null ? dummy : kb.buffer();
         GpuBuffer hbBuf = hb == null ? dummy : hb.buffer();
-        if (d <= KernelTuning.MAX_FUSED_HEAD_DIM) {
+        if (tuning.attentionRowPerThread(d)) {
+            int threads = tuning.attentionRowGroup();
+            ComputeKernel kernel = kernel("attention_rows", 6, 5 * 4,
+                    0, threads, 1, tuning.attentionRowKeyBlock(d), 2, d,
+                    3, kb == null ? 0 : 1, 4, hb == null ? 0 : 1, 5, tuning.attentionRowQueries());
+            dispatch(kernel, Math.ceilDiv(sq, threads * tuning.attentionRowQueries()), heads, batchSize,
+                    words(sq, sk, width, heads, Float.floatToRawIntBits(scale)),
+                    qt.buffer(), kt.buffer(), vt.buffer(), kbBuf, hbBuf, out.buffer());
+        } else if (d <= KernelTuning.MAX_FUSED_HEAD_DIM) {
             int rows = tuning.attentionRows();
             int keys = tuning.attentionKeyBlock(d);
             ComputeKernel kernel = kernel("attention", 6, 5 * 4,
@@ -763,7 +771,18 @@ public final class VulkanOps implements Ops {
         }
         VulkanTensor out = allocate(batchSize, cout, oh, ow);
         int m = batchSize * oh * ow;
-        KernelTuning.GemmTile tile = tuning.gemmTileFor(m);
+        int channels = tuning.convDirectChannels(cout);
+        if (channels > 0) {
+            int threads = tuning.convDirectGroup();
+            int run = tuning.convDirectPixels(channels);
+            ComputeKernel kernel = kernel("conv2d_direct", 4, 11 * 4, 0, threads, 1, channels,
+                    2, dtypeCode(w.dtype), 3, b == null ? 0 : dtypeCode(b.dtype), 4, b == null ? 0 : 1, 5, run);
+            dispatch(kernel, axisGroups(Math.ceilDiv(m, threads * run), 0), Math.ceilDiv(cout, channels), 1,
+                    words(batchSize, xs[1], xs[2], xs[3], cout, kh, kw, stride, padding, oh, ow),
+                    in.buffer(), w.buffer(), b == null ? dummy : b.buffer(), out.buffer());
+            return out;
+        }
+        KernelTuning.GemmTile tile = tuning.gemmTileFor(m, cout);
         ComputeKernel kernel = kernel("conv2d", 4, 11 * 4, 1, tile.tm(), 2, tile.tn(), 3, tile.bk(),
                 4, dtypeCode(w.dtype), 5, b == null ? 0 : dtypeCode(b.dtype), 6, b == null ? 0 : 1);
         dispatch(kernel, Math.ceilDiv(cout, tile.cols()), axisGroups(Math.ceilDiv(m, tile.rows()), 1), 1,
