@@ -99,7 +99,7 @@ public final class Worker implements AutoCloseable {
     private final AtomicLong renewals = new AtomicLong();
 
     // Consumer thread only.
-    private InFlight current;
+    private volatile InFlight current;
     private long backoffUntilNanos;
 
     private Worker(WorkerConfig config, WorkerHooks hooks, Clock clock, LoadedModel model, ObjectStore store,
@@ -241,6 +241,12 @@ public final class Worker implements AutoCloseable {
      */
     void halt() {
         halted = true;
+        InFlight running = current;
+        if (running != null) {
+            // A dead process writes nothing more: without this, the engine thread (interrupted, not
+            // killed) could finish the run and publish a completion after another worker took over.
+            running.abort.set(true);
+        }
         close();
     }
 
