@@ -85,7 +85,7 @@ public final class RandomCheckpoint {
         boolean lcm = preset == Preset.PIXART_LCM_XL_2_1024_MS;
         writeScheduler(out.resolve("scheduler"), lcm);
         writeTokenizer(out.resolve("tokenizer"));
-        writeTransformer(out.resolve("transformer"), sigma);
+        writeTransformer(out.resolve("transformer"));
         writeVae(out.resolve("vae"), sigma ? 0.13025 : 0.18215);
         writeTextEncoder(out.resolve("text_encoder"));
         // Written last: a folder with model_index.json is complete (an interrupted run leaves none).
@@ -205,7 +205,7 @@ public final class RandomCheckpoint {
                 """.formatted(extra, preset.sampleSize);
     }
 
-    private void writeTransformer(Path dir, boolean sigma) throws IOException {
+    private void writeTransformer(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), transformerConfigJson());
         Tensors t = new Tensors();
