@@ -1,0 +1,1 @@
+"""Training code for Lumen's demo model ("shapes"): data, models in diffusers layout, export."""
