@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         description = "Turn a prompt into a PNG with a PixArt checkpoint in diffusers layout.")
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Model folder (diffusers layout: model_index.json, transformer/, …).")
+    @Option(names = "--model", description = "Model folder (diffusers layout: model_index.json, transformer/, …; default: the bundled demo model, models/shapes-demo).")
     Path model;
 
     @Option(names = "--prompt", description = "The prompt (may be omitted when --inputs holds prompt_embeds).")
@@ -77,6 +77,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (model == null) {
+            model = BundledModels.requireDemo();
+        }
         ModelFolder folder = ModelFolder.open(model, transformerSubdir, null);
         SamplerKind.Choice choice = SamplerKind.choose(folder, sampler, schedulerSubdir);
         PipelineInputs explicit = PipelineInputs.NONE;

@@ -12,11 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the whole platform on this machine: Kafka broker, S3 store, scheduler, one worker and the gateway.")
 final class ServeCommand implements Callable<Integer> {
-    /** The tiny test model in the repository (right layout, random weights), under $LUMEN_HOME set by ./lumen. */
-    static final Path BUNDLED_TEST_MODEL = Path.of(System.getenv().getOrDefault("LUMEN_HOME", "."))
-            .resolve("dit-worker/engine/src/test/resources/pixart-tiny/model");
-
-    @Option(names = "--model", description = "Model folder in diffusers layout (default: the bundled tiny test model).")
+    @Option(names = "--model", description = "Model folder in diffusers layout (default: the bundled demo model, models/shapes-demo).")
     Path model;
 
     @Option(names = "--model-name", description = "The model's name in the API (default: the folder's name).")
@@ -25,7 +21,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--sampler", description = "dpm-solver or lcm (default: the model's scheduler).")
     String sampler;
 
-    @Option(names = "--size", description = "Default image size in pixels (default: 256 for the test model, else 512).")
+    @Option(names = "--size", description = "Default image size in pixels (default: 64 for the demo model, else 512).")
     Integer size;
 
     @Option(names = "--steps", description = "Default steps (default: 4 with lcm, else 20).")
@@ -42,20 +38,15 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean testModel = model == null;
-        Path folder = testModel ? BUNDLED_TEST_MODEL : model;
+        boolean demo = model == null;
+        Path folder = demo ? BundledModels.requireDemo() : model;
         if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("model folder " + folder.toAbsolutePath() + " does not exist"
-                    + (testModel ? " (run ./lumen from the repository root, or pass --model)" : ""));
+            throw new IllegalArgumentException("model folder " + folder.toAbsolutePath() + " does not exist");
         }
-        if (testModel) {
-            System.err.println("lumen: no --model given: serving the bundled tiny test model. Its weights are random, "
-                    + "so its images are noise. Point --model at a PixArt checkpoint in diffusers layout "
-                    + "(e.g. a local copy of PixArt-alpha/PixArt-XL-2-1024-MS) for real pictures.");
-        }
-        String name = modelName != null ? modelName : testModel ? "pixart-tiny" : folder.getFileName().toString();
+        String name = modelName != null ? modelName : demo ? BundledModels.DEMO_NAME : folder.getFileName().toString();
         boolean lcm = "lcm".equals(sampler);
-        int defaultSize = size != null ? size : testModel ? 256 : 512;
+        // The demo model is trained at 64 px; real PixArt checkpoints default to 512 px.
+        int defaultSize = size != null ? size : demo ? 64 : 512;
         StandalonePlatform.Options options = new StandalonePlatform.Options(folder.toAbsolutePath(), name, sampler,
                 defaultSize, steps != null ? steps : lcm ? 4 : 20, port, 0, 0, data.toAbsolutePath(),
                 Backend.valueOf(backend.toUpperCase(java.util.Locale.ROOT)));
@@ -66,9 +57,14 @@ final class ServeCommand implements Callable<Integer> {
                 stop.countDown();
             }, "lumen-shutdown"));
             String url = platform.baseUrl();
-            System.out.println("Lumen is ready at " + url + " (model " + name + "; Ctrl-C stops it). Try:");
+            System.out.println("Lumen is ready at " + url + " (model " + name + "; Ctrl-C stops it).");
+            String draws = BundledModels.describe(folder);
+            if (!draws.isEmpty()) {
+                System.out.println(draws);
+            }
+            System.out.println("Try:");
             System.out.println("  curl -s " + url + "/v1/images/generations -H 'Content-Type: application/json' "
-                    + "-d '{\"model\": \"" + name + "\", \"prompt\": \"a red circle\", \"response_format\": \"url\"}'");
+                    + "-d '{\"model\": \"" + name + "\", \"prompt\": \"a large red circle in the top left\", \"response_format\": \"url\"}'");
             System.out.println("Without API keys it only listens on 127.0.0.1. OpenAPI: " + url + "/v3/api-docs");
             stop.await();
         }
