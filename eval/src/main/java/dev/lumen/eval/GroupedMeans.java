@@ -70,12 +70,23 @@ public final class GroupedMeans {
 
     /** A table with columns group, n, then each metric as "mean [lo, hi]". */
     public TextTable table() {
+        return table(null, null);
+    }
+
+    /** As {@link #table()}, with one more column whose cell for each group {@code extraCell} gives. */
+    public TextTable table(String extraHeader, java.util.function.Function<String, String> extraCell) {
         List<String> headers = new ArrayList<>(List.of("group", "n"));
         headers.addAll(metricNames);
+        if (extraHeader != null) {
+            headers.add(extraHeader);
+        }
         TextTable table = new TextTable(headers);
         for (Row r : rows) {
             List<String> cells = new ArrayList<>(List.of(r.group(), Integer.toString(r.n())));
             r.metrics().forEach(m -> cells.add(m.format()));
+            if (extraHeader != null) {
+                cells.add(extraCell.apply(r.group()));
+            }
             table.row(cells);
         }
         return table;
