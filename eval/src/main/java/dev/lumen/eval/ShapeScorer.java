@@ -194,11 +194,16 @@ public final class ShapeScorer {
         if (span == 0) {
             return 0;
         }
+        int x0 = Math.max(0, minX - ring);
+        int y0 = Math.max(0, minY - ring);
+        int bw = Math.min(w - 1, maxX + ring) - x0 + 1;
+        int bh = Math.min(h - 1, maxY + ring) - y0 + 1;
+        boolean[] near = dilate(blobOf, index, w, x0, y0, bw, bh, ring);
         double coverage = 0;
-        for (int y = Math.max(0, minY - ring); y <= Math.min(h - 1, maxY + ring); y++) {
-            for (int x = Math.max(0, minX - ring); x <= Math.min(w - 1, maxX + ring); x++) {
-                int p = y * w + x;
-                if (label[p] >= 0 || !near(x, y, ring, w, h, blobOf, index)) {
+        for (int y = 0; y < bh; y++) {
+            for (int x = 0; x < bw; x++) {
+                int p = (y0 + y) * w + x0 + x;
+                if (label[p] >= 0 || !near[y * bw + x]) {
                     continue;
                 }
                 double t = (((rgb[p] >> 16) & 0xff) - background[0]) * ax + (((rgb[p] >> 8) & 0xff) - background[1]) * ay
@@ -209,15 +214,32 @@ public final class ShapeScorer {
         return coverage;
     }
 
-    private static boolean near(int x, int y, int ring, int w, int h, int[] blobOf, int index) {
-        for (int yy = Math.max(0, y - ring); yy <= Math.min(h - 1, y + ring); yy++) {
-            for (int xx = Math.max(0, x - ring); xx <= Math.min(w - 1, x + ring); xx++) {
-                if (blobOf[yy * w + xx] == index) {
-                    return true;
-                }
+    /**
+     * Which pixels of the window (x0, y0, bw, bh) lie within {@code ring} pixels (Chebyshev) of the
+     * blob: a square dilation as two running-sum passes, linear in the window's size even for
+     * large images.
+     */
+    private static boolean[] dilate(int[] blobOf, int index, int w, int x0, int y0, int bw, int bh, int ring) {
+        int[] rowHits = new int[bw * bh];
+        int[] prefix = new int[Math.max(bw, bh) + 1];
+        for (int y = 0; y < bh; y++) {
+            for (int x = 0; x < bw; x++) {
+                prefix[x + 1] = prefix[x] + (blobOf[(y0 + y) * w + x0 + x] == index ? 1 : 0);
+            }
+            for (int x = 0; x < bw; x++) {
+                rowHits[y * bw + x] = prefix[Math.min(bw, x + ring + 1)] - prefix[Math.max(0, x - ring)];
             }
         }
-        return false;
+        boolean[] near = new boolean[bw * bh];
+        for (int x = 0; x < bw; x++) {
+            for (int y = 0; y < bh; y++) {
+                prefix[y + 1] = prefix[y] + (rowHits[y * bw + x] > 0 ? 1 : 0);
+            }
+            for (int y = 0; y < bh; y++) {
+                near[y * bw + x] = prefix[Math.min(bh, y + ring + 1)] - prefix[Math.max(0, y - ring)] > 0;
+            }
+        }
+        return near;
     }
 
     /**
