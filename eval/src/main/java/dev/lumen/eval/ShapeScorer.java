@@ -17,7 +17,8 @@ import java.util.Map;
  * black included). Per colour, 4-connected components of at least {@link #MIN_AREA_FRACTION} of
  * the image are blobs. A blob's shape is the domain shape whose ideal outline, given the blob's
  * area and centred at its centroid, overlaps it best (IoU); its size class follows from the
- * half-extent that shape needs for that area. Lengths scale with the image's width over the
+ * half-extent that shape needs for that area counted with its soft edge (see
+ * {@link #edgeCoverage}). Lengths scale with the image's width over the
  * domain's, so any image size works.
  */
 public final class ShapeScorer {
@@ -167,6 +168,7 @@ public final class ShapeScorer {
                 bestIoU = iou;
             }
         }
+        // A ring of 2 px at the domain's width holds the antialiased and mildly blurred edge.
         double softArea = area + edgeCoverage(colourIndex, rgb, label, background, minX, minY, maxX, maxY, w, h,
                 Math.max(1, (int) Math.round(2 * scale)), blobOf, index);
         double halfExtent = best.halfExtentForArea(softArea) / scale;
