@@ -28,8 +28,6 @@ public final class ShapeScorer {
     public static final double MIN_AREA_FRACTION = 20.0 / (64 * 64);
     /** Spare distance a relation needs between centroids, as a share of the width: 6 px at 64. */
     public static final double RELATION_MARGIN_FRACTION = 6.0 / 64;
-    // Sub-samples per pixel side when rasterising an ideal shape for the IoU.
-    private static final int SUPERSAMPLE = 4;
 
     private final Domain domain;
     private final String[] colourNames;
@@ -159,20 +157,27 @@ public final class ShapeScorer {
         int area = pixels.length;
         double cx = sx / area;
         double cy = sy / area;
-        ShapeKind best = null;
+        // A shape the image border cuts has lost area and its centroid has moved inwards, so the
+        // same-area ideal at the centroid fits it badly: fit centre and size to what is visible.
+        boolean cut = minX == 0 || minY == 0 || maxX == w - 1 || maxY == h - 1;
+        Placement best = null;
         double bestIoU = -1;
         for (ShapeKind shape : domain.shapes()) {
-            double iou = idealIoU(shape, area, cx, cy, w, h, blobOf, index);
+            Placement p = cut
+                    ? refine(fromVisibleExtent(shape, area, minX, minY, maxX, maxY, w, h), area, scale, w, h, blobOf, index)
+                    : new Placement(shape, cx, cy, shape.halfExtentForArea(area));
+            double iou = overlap(p, area, scale, w, h, blobOf, index);
             if (iou > bestIoU) {
-                best = shape;
+                best = p;
                 bestIoU = iou;
             }
         }
         // A ring of 2 px at the domain's width holds the antialiased and mildly blurred edge.
         double softArea = area + edgeCoverage(colourIndex, rgb, label, background, minX, minY, maxX, maxY, w, h,
                 Math.max(1, (int) Math.round(2 * scale)), blobOf, index);
-        double halfExtent = best.halfExtentForArea(softArea) / scale;
-        return new Blob(colourNames[colourIndex], area, cx, cy, minX, minY, maxX, maxY, best, bestIoU, halfExtent,
+        // Area goes with the square of the half-extent, so the soft edge scales a fitted one by the root.
+        double halfExtent = (cut ? best.half() * Math.sqrt(softArea / area) : best.shape().halfExtentForArea(softArea)) / scale;
+        return new Blob(colourNames[colourIndex], area, cx, cy, minX, minY, maxX, maxY, best.shape(), bestIoU, halfExtent,
                 domain.sizeClass(halfExtent));
     }
 
@@ -244,39 +249,108 @@ public final class ShapeScorer {
         return near;
     }
 
+    /** An ideal shape placed on the image: centre and half-extent in the image's pixels. */
+    private record Placement(ShapeKind shape, double cx, double cy, double half) {
+    }
+
     /**
-     * IoU of the blob with the ideal {@code shape} of the same area centred at its centroid; the
-     * ideal shape's coverage of each pixel is sub-sampled so that the fit does not depend on where
-     * the centroid falls within a pixel.
+     * IoU of the blob with an ideal shape. The shape's coverage of each pixel is sub-sampled (about
+     * 4×4 per pixel at the domain's size), so the fit does not depend on where the centre falls
+     * within a pixel; only the part of the shape inside the image counts.
      */
-    private static double idealIoU(ShapeKind shape, int area, double cx, double cy, int w, int h, int[] blobOf, int index) {
-        double half = shape.halfExtentForArea(area);
-        double reach = shape.reach(half) + 1;
-        int x0 = Math.max(0, (int) Math.floor(cx - reach));
-        int x1 = Math.min(w - 1, (int) Math.ceil(cx + reach));
-        int y0 = Math.max(0, (int) Math.floor(cy - reach));
-        int y1 = Math.min(h - 1, (int) Math.ceil(cy + reach));
+    private static double overlap(Placement p, int area, double scale, int w, int h, int[] blobOf, int index) {
+        int samples = Math.max(1, (int) Math.round(4 / scale));
+        double reach = p.shape().reach(p.half()) + 1;
+        int x0 = (int) Math.floor(p.cx() - reach);
+        int x1 = (int) Math.ceil(p.cx() + reach);
+        int y0 = (int) Math.floor(p.cy() - reach);
+        int y1 = (int) Math.ceil(p.cy() + reach);
+        boolean inside = x0 >= 0 && y0 >= 0 && x1 < w && y1 < h;
         double inter = 0;
-        double step = 1.0 / SUPERSAMPLE;
-        for (int y = y0; y <= y1; y++) {
-            for (int x = x0; x <= x1; x++) {
-                if (blobOf[y * w + x] != index) {
-                    continue;
+        double ideal = 0;
+        double step = 1.0 / samples;
+        for (int y = Math.max(0, y0); y <= Math.min(h - 1, y1); y++) {
+            for (int x = Math.max(0, x0); x <= Math.min(w - 1, x1); x++) {
+                boolean inBlob = blobOf[y * w + x] == index;
+                if (!inBlob && inside) {
+                    continue; // the ideal area is known exactly when nothing is cut off
                 }
-                int inside = 0;
-                for (int j = 0; j < SUPERSAMPLE; j++) {
-                    double dy = y + (j + 0.5) * step - cy;
-                    for (int i = 0; i < SUPERSAMPLE; i++) {
-                        if (shape.contains(x + (i + 0.5) * step - cx, dy, half)) {
-                            inside++;
+                int hits = 0;
+                for (int j = 0; j < samples; j++) {
+                    double dy = y + (j + 0.5) * step - p.cy();
+                    for (int i = 0; i < samples; i++) {
+                        if (p.shape().contains(x + (i + 0.5) * step - p.cx(), dy, p.half())) {
+                            hits++;
                         }
                     }
                 }
-                inter += inside * step * step;
+                double covered = hits * step * step;
+                ideal += covered;
+                inter += inBlob ? covered : 0;
             }
         }
-        // The ideal shape has the blob's area by construction, so the union needs no rasterising.
-        return inter / (2.0 * area - inter);
+        if (inside) {
+            ideal = p.shape().areaFactor() * p.half() * p.half();
+        }
+        return inter / (area + ideal - inter);
+    }
+
+    /**
+     * Where a shape cut by the border would have to be: an axis on which the blob touches neither
+     * border shows the shape's whole extent (2h across for every shape; 2h high, apex to base, for
+     * the triangle as for the others), which gives the half-extent; the centre then sits h (or the
+     * triangle's offsets) inside the side that is not cut. A blob cut on both axes (a corner) gets
+     * the half-extent of its area, the least the shape can have.
+     */
+    private static Placement fromVisibleExtent(ShapeKind shape, int area, int minX, int minY, int maxX, int maxY, int w, int h) {
+        boolean left = minX == 0;
+        boolean right = maxX == w - 1;
+        boolean top = minY == 0;
+        boolean bottom = maxY == h - 1;
+        double x0 = minX;
+        double x1 = maxX + 1;
+        double y0 = minY;
+        double y1 = maxY + 1;
+        double half = !left && !right ? (x1 - x0) / 2 : !top && !bottom ? (y1 - y0) / 2 : shape.halfExtentForArea(area);
+        double cx = left == right ? (x0 + x1) / 2 : left ? x1 - half : x0 + half;
+        // From the top of the shape to its centre, and from its centre to the bottom.
+        double above = shape == ShapeKind.TRIANGLE ? 4 * half / 3 : half;
+        double below = shape == ShapeKind.TRIANGLE ? 2 * half / 3 : half;
+        double cy = top == bottom ? y0 + (y1 - y0) * above / (above + below) : top ? y1 - below : y0 + above;
+        return new Placement(shape, cx, cy, half);
+    }
+
+    /**
+     * Moves and resizes the placement to the best IoU by pattern search: try a step either way in
+     * x, y and half-extent, keep what helps, halve the step when nothing does.
+     */
+    private static Placement refine(Placement start, int area, double scale, int w, int h, int[] blobOf, int index) {
+        double[] v = {start.cx(), start.cy(), start.half()};
+        double best = overlap(start, area, scale, w, h, blobOf, index);
+        double step = Math.max(scale, start.half() / 4);
+        for (int evaluations = 0; step >= scale / 8 && evaluations < 300; ) {
+            boolean improved = false;
+            for (int d = 0; d < 3; d++) {
+                for (int sign = -1; sign <= 1; sign += 2) {
+                    double[] t = v.clone();
+                    t[d] += sign * step;
+                    if (t[2] < scale) {
+                        continue;
+                    }
+                    double iou = overlap(new Placement(start.shape(), t[0], t[1], t[2]), area, scale, w, h, blobOf, index);
+                    evaluations++;
+                    if (iou > best + 1e-9) {
+                        best = iou;
+                        v = t;
+                        improved = true;
+                    }
+                }
+            }
+            if (!improved) {
+                step /= 2;
+            }
+        }
+        return new Placement(start.shape(), v[0], v[1], v[2]);
     }
 
     /** Scores an image against a prompt. */

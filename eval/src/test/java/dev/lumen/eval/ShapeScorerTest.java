@@ -241,4 +241,24 @@ class ShapeScorerTest {
         assertThat(b.cy()).isCloseTo(33, org.assertj.core.data.Offset.offset(0.5));
         assertThat(b.shapeIoU()).isGreaterThan(0.9);
     }
+
+    @Test
+    void shapesCutByTheBorderKeepTheirShapeAndSize() {
+        // Large shapes in border cells reach past the image; what is left of a circle cut on two
+        // sides is squarish and smaller, which the same-area fit at the centroid would misread.
+        List<ShapeRenderer.Drawn> drawn = List.of(
+                new ShapeRenderer.Drawn(DOMAIN.colours().get("blue"), ShapeKind.CIRCLE, 12.9, 55.0, 9.7),
+                new ShapeRenderer.Drawn(DOMAIN.colours().get("black"), ShapeKind.CIRCLE, 11.6, 55.6, 56.2),
+                new ShapeRenderer.Drawn(DOMAIN.colours().get("green"), ShapeKind.SQUARE, 12.5, 8.0, 32.0),
+                new ShapeRenderer.Drawn(DOMAIN.colours().get("red"), ShapeKind.TRIANGLE, 12.0, 10.0, 53.0));
+        Detection d = new ShapeScorer(DOMAIN).detect(
+                ShapeRenderer.render(DOMAIN, drawn, 1, SOFT, new java.util.Random(8)));
+        assertThat(d.blobs()).hasSize(4);
+        for (ShapeRenderer.Drawn shape : drawn) {
+            Blob b = d.blobs().stream().filter(x -> Math.hypot(x.cx() - shape.cx(), x.cy() - shape.cy()) < 5).findFirst().orElseThrow();
+            assertThat(b.shape()).as("shape at %s", shape).isEqualTo(shape.shape());
+            assertThat(b.size()).as("size at %s", shape).isEqualTo("large");
+            assertThat(b.halfExtent()).as("half-extent at %s", shape).isCloseTo(shape.halfExtent(), org.assertj.core.data.Offset.offset(0.6));
+        }
+    }
 }
