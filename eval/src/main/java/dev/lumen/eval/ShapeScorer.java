@@ -17,8 +17,9 @@ import java.util.Map;
  * black included). Per colour, 4-connected components of at least {@link #MIN_AREA_FRACTION} of
  * the image are blobs. A blob's shape is the domain shape whose ideal outline, given the blob's
  * area and centred at its centroid, overlaps it best (IoU); its size class follows from the
- * half-extent that shape needs for that area counted with its soft edge (see
- * {@link #edgeCoverage}). Lengths scale with the image's width over the
+ * half-extent that shape needs for that area counted with its antialiased edge. A blob the image
+ * border cuts is fitted by centre and half-extent to what is visible instead (the uncut axis gives
+ * the extent; a pattern search polishes it). Lengths scale with the image's width over the
  * domain's, so any image size works.
  */
 public final class ShapeScorer {
