@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lumen", mixinStandardHelpOptions = true, version = "Lumen 0.1.0",
         description = "Serve and run PixArt-family text-to-image diffusion transformers.",
         subcommands = {GenerateCommand.class, MakeRandomModelCommand.class, BenchCommand.class,
-                ServeCommand.class, NotYetCommand.Eval.class, NotYetCommand.Pull.class,
+                ServeCommand.class, EvalCommand.class, NotYetCommand.Pull.class,
                 CommandLine.HelpCommand.class})
 public final class LumenCli implements Runnable {
 

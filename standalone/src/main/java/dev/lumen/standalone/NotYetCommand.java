@@ -14,15 +14,8 @@ abstract class NotYetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.err.println("lumen: '" + what() + "' is not available in this build yet. "
-                + "Available now: serve, generate, make-random-model, bench (see ./lumen --help).");
+                + "Available now: serve, generate, eval, make-random-model, bench (see ./lumen --help).");
         return 2;
-    }
-
-    @Command(name = "eval", description = "Score generated images for prompt and layout adherence (not available yet).")
-    static final class Eval extends NotYetCommand {
-        String what() {
-            return "eval";
-        }
     }
 
     @Command(name = "pull", description = "Download a model into the local cache (not available yet).")
