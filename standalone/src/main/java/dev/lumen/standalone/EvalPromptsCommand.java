@@ -41,9 +41,6 @@ import picocli.CommandLine.Option;
         description = "Generate the eval set's seeded captions and score colour, position, shape, size and count "
                 + "with the coloured-shapes scorer (means with 95% bootstrap intervals per group).")
 final class EvalPromptsCommand implements Callable<Integer> {
-    /** The demo model bundled with the repository, under $LUMEN_HOME set by ./lumen. */
-    static final Path BUNDLED_DEMO_MODEL = Path.of(System.getenv().getOrDefault("LUMEN_HOME", "."))
-            .resolve("models/shapes-demo");
 
     @Option(names = "--model", description = "Model folder in diffusers layout with eval/domain.json and eval/prompts.json "
             + "(default: the bundled demo model, models/shapes-demo).")
@@ -124,14 +121,14 @@ final class EvalPromptsCommand implements Callable<Integer> {
         if (model != null) {
             return model;
         }
-        if (Files.isDirectory(BUNDLED_DEMO_MODEL)) {
-            return BUNDLED_DEMO_MODEL;
+        if (Files.isDirectory(BundledModels.demo())) {
+            return BundledModels.demo();
         }
         if (images != null && evalSet != null) {
             return null;
         }
         throw new IllegalArgumentException("no --model given and the bundled demo model is not at "
-                + BUNDLED_DEMO_MODEL.toAbsolutePath() + "; pass --model DIR (a coloured-shapes model in diffusers layout "
+                + BundledModels.demo().toAbsolutePath() + "; pass --model DIR (a coloured-shapes model in diffusers layout "
                 + "with eval/domain.json and eval/prompts.json)" + (images != null ? " or --eval-set DIR" : ""));
     }
 
