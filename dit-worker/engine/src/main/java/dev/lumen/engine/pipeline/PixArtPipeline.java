@@ -27,7 +27,9 @@ import java.util.function.BooleanSupplier;
  * with {@code clean_caption=False} and {@code use_resolution_binning=False}: captions lower-cased
  * and stripped, tokenised to the pipeline's length, T5-encoded; latents denoised with the
  * checkpoint's scheduler and classifier-free guidance (batch [negative…, positive…], guidance on
- * all output channels, learned-sigma half dropped); VAE-decoded and mapped to [0, 1].
+ * all output channels, learned-sigma half dropped); VAE-decoded and mapped to [0, 1]. A request
+ * with a layout also encodes its region captions and runs regional attention on the conditional
+ * rows at the steps with {@code t ≥ until_t} (layout.md §3, ADR 0010).
  *
  * <p>Owns the memory-mapped checkpoint files of its components and unmaps them on close. One
  * pipeline serves one generation at a time per backend.
