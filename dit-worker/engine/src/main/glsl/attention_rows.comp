@@ -10,6 +10,9 @@
 // a shared-memory broadcast.
 // Online softmax as in attention.comp; scores follow the CPU reference exactly:
 // dot · scale + keyBias[b, key] + headBias[h, q, key].
+// With HAS_KEY_RANGES (Ops.rangedAttention, regional attention) query i sees only keys
+// [keyRanges[2i], keyRanges[2i+1]): the workgroup streams the union of its queries' ranges and each
+// thread masks the keys outside its own; with SHARED_KV every batch row reads batch row 0 of K and V.
 layout(local_size_x = 64, local_size_x_id = 0) in;
 
 layout(constant_id = 1) const uint BC = 32;     // keys per block
@@ -20,6 +23,8 @@ layout(constant_id = 4) const bool HAS_HEAD_BIAS = false;
 // CPU implementations (lavapipe) instead gather it lane by lane, so there each K/V read is reused
 // for several queries; KernelTuning picks the value by device type.
 layout(constant_id = 5) const uint QT = 1;
+layout(constant_id = 6) const bool HAS_KEY_RANGES = false;
+layout(constant_id = 7) const bool SHARED_KV = false;
 
 const uint D4 = D / 4u;
 const uint CH = 8u; // keys scored per softmax update: bounds the live scores at QT·CH
@@ -31,6 +36,7 @@ layout(set = 0, binding = 2, std430) readonly buffer V { float v[]; };
 layout(set = 0, binding = 3, std430) readonly buffer KeyBias { float keyBias[]; };
 layout(set = 0, binding = 4, std430) readonly buffer HeadBias { float headBias[]; };
 layout(set = 0, binding = 5, std430) writeonly buffer O { float o[]; };
+layout(set = 0, binding = 6, std430) readonly buffer KeyRanges { uint keyRanges[]; };
 
 layout(push_constant, std430) uniform Params {
     uint sq, sk, width, heads;
@@ -39,13 +45,15 @@ layout(push_constant, std430) uniform Params {
 
 shared vec4 ks[BC * D4];
 shared vec4 vs[BC * D4];
+shared uint unionLo;
+shared uint unionHi;
 
 void main() {
     uint tid = gl_LocalInvocationIndex;
     uint threads = gl_WorkGroupSize.x;
     uint h = gl_WorkGroupID.y;
     uint b = gl_WorkGroupID.z;
-    uint kBase = (b * p.sk) * p.width + h * D;
+    uint kBase = ((SHARED_KV ? 0u : b) * p.sk) * p.width + h * D;
 
     // Query t of this thread is row q0 + t·threads, so a workgroup covers threads·QT consecutive rows.
     uint q0 = gl_WorkGroupID.x * threads * QT + tid;
@@ -66,20 +74,47 @@ void main() {
         runSum[t] = 0.0;
     }
 
-    for (uint k0 = 0u; k0 < p.sk; k0 += BC) {
+    // Keys [keyLo, keyHi) are streamed; a thread's query t scores only [lo[t], hi[t]) of them.
+    uint keyLo = 0u;
+    uint keyHi = p.sk;
+    uint lo[QT];
+    uint hi[QT];
+    for (uint t = 0u; t < QT; t++) {
+        lo[t] = 0u;
+        hi[t] = p.sk;
+    }
+    if (HAS_KEY_RANGES) {
+        if (tid == 0u) {
+            unionLo = 0xffffffffu;
+            unionHi = 0u;
+        }
+        barrier();
+        for (uint t = 0u; t < QT; t++) {
+            lo[t] = keyRanges[2u * qRow[t]];
+            hi[t] = keyRanges[2u * qRow[t] + 1u];
+            atomicMin(unionLo, lo[t]);
+            atomicMax(unionHi, hi[t]);
+        }
+        barrier();
+        keyLo = unionLo;
+        keyHi = unionHi;
+    }
+
+    for (uint k0 = keyLo; k0 < keyHi; k0 += BC) {
         barrier(); // the previous block's K/V are no longer read
         for (uint idx = tid; idx < BC * D4; idx += threads) {
             uint r = idx / D4;
             uint c = 4u * (idx % D4);
             uint at = kBase + (k0 + r) * p.width + c;
-            bool valid = k0 + r < p.sk;
+            bool valid = k0 + r < keyHi;
             ks[idx] = valid ? vec4(k[at], k[at + 1u], k[at + 2u], k[at + 3u]) : vec4(0.0);
             vs[idx] = valid ? vec4(v[at], v[at + 1u], v[at + 2u], v[at + 3u]) : vec4(0.0);
         }
         barrier();
-        uint n = min(BC, p.sk - k0);
+        uint n = min(BC, keyHi - k0);
         // Chunks past the last key are skipped; every chunk run holds at least one real key, so
-        // the chunk maximum is finite and exp(runMax − max) is 0 (first chunk) or ≤ 1.
+        // the chunk maximum is finite and exp(runMax − max) is 0 (first chunk) or ≤ 1 (with key
+        // ranges a chunk may hold none of a query's keys: skipped for that query below).
         for (uint c0 = 0u; c0 < n; c0 += CH) {
             float s[QT * CH];
             for (uint c = 0u; c < CH; c++) {
@@ -98,7 +133,8 @@ void main() {
                     if (HAS_HEAD_BIAS) {
                         sc += headBias[(h * p.sq + qRow[t]) * p.sk + kk];
                     }
-                    s[t * CH + c] = real ? sc : NEG_INF;
+                    bool mine = !HAS_KEY_RANGES || (key >= lo[t] && key < hi[t]);
+                    s[t * CH + c] = real && mine ? sc : NEG_INF;
                 }
             }
             for (uint t = 0u; t < QT; t++) {
@@ -106,19 +142,22 @@ void main() {
                 for (uint c = 0u; c < CH; c++) {
                     m = max(m, s[t * CH + c]);
                 }
-                float rescale = exp(runMax[t] - m);
-                runSum[t] *= rescale;
-                for (uint j = 0u; j < D4; j++) {
-                    acc[t * D4 + j] *= rescale;
-                }
-                for (uint c = 0u; c < CH; c++) {
-                    float pr = exp(s[t * CH + c] - m);
-                    runSum[t] += pr;
+                // A chunk with none of this query's keys is skipped: exp(−∞ − (−∞)) would be NaN.
+                if (!HAS_KEY_RANGES || m != NEG_INF) {
+                    float rescale = exp(runMax[t] - m);
+                    runSum[t] *= rescale;
                     for (uint j = 0u; j < D4; j++) {
-                        acc[t * D4 + j] = fma(vec4(pr), vs[(c0 + c) * D4 + j], acc[t * D4 + j]);
+                        acc[t * D4 + j] *= rescale;
                     }
+                    for (uint c = 0u; c < CH; c++) {
+                        float pr = exp(s[t * CH + c] - m);
+                        runSum[t] += pr;
+                        for (uint j = 0u; j < D4; j++) {
+                            acc[t * D4 + j] = fma(vec4(pr), vs[(c0 + c) * D4 + j], acc[t * D4 + j]);
+                        }
+                    }
+                    runMax[t] = m;
                 }
-                runMax[t] = m;
             }
         }
     }

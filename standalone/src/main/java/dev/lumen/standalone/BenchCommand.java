@@ -22,11 +22,11 @@ import picocli.CommandLine.Option;
  * {@code ./lumen bench}: per-stage time and achieved GFLOP/s of a whole generation on full-size
  * PixArt-XL-2 shapes (a random checkpoint in the published layout, made on first use), plus the
  * process's peak resident memory. {@code ./lumen bench gemm} measures the CPU matrix kernels
- * against the machine's fp32 peak.
+ * against the machine's fp32 peak; {@code ./lumen bench regional} the cost of a layout.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Print engine benchmark tables (stages of a full-size PixArt generation; 'bench gemm' for the CPU kernels).",
-        subcommands = {BenchCommand.Gemm.class})
+        description = "Print engine benchmark tables (stages of a full-size PixArt generation; 'bench gemm' for the CPU kernels, 'bench regional' for the cost of a layout).",
+        subcommands = {BenchCommand.Gemm.class, BenchRegionalCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "Model folder (default: a random PixArt-XL-2-1024-MS in bf16 in the cache, made on first use).")
@@ -171,7 +171,7 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Path defaultModel(DType dtype) throws java.io.IOException {
+    static Path defaultModel(DType dtype) throws java.io.IOException {
         String cache = System.getenv("XDG_CACHE_HOME");
         Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
         Path dir = base.resolve("lumen/models/random-PixArt-XL-2-1024-MS-" + dtype.name().toLowerCase(Locale.ROOT));

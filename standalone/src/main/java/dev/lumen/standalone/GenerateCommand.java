@@ -4,6 +4,8 @@ import dev.lumen.engine.format.DType;
 import dev.lumen.engine.format.SafetensorsWriter;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.image.PngWriter;
+import dev.lumen.engine.layout.LayoutJson;
+import dev.lumen.engine.layout.RegionalLayout;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.pipeline.GenerationRequest;
 import dev.lumen.engine.pipeline.GenerationResult;
@@ -21,7 +23,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ./lumen generate}: one prompt (or explicit embeddings) to a PNG with the engine, no services. */
+/**
+ * {@code ./lumen generate}: one prompt (or explicit embeddings) to a PNG with the engine, no
+ * services; with {@code --layout} the image is composed from a layout (regional attention).
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Turn a prompt into a PNG with a PixArt checkpoint in diffusers layout.")
 final class GenerateCommand implements Callable<Integer> {
@@ -29,8 +34,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Model folder (diffusers layout: model_index.json, transformer/, …; default: the bundled demo model, models/shapes-demo).")
     Path model;
 
-    @Option(names = "--prompt", description = "The prompt (may be omitted when --inputs holds prompt_embeds).")
+    @Option(names = "--prompt", description = "The prompt (may be omitted when --inputs holds prompt_embeds, or "
+            + "when --layout gives a file: the layout's caption is the prompt).")
     String prompt;
+
+    @Option(names = "--layout", paramLabel = "FILE|auto", description = "Compose the image from a layout JSON file "
+            + "(caption, regions with a box [x0, y0, x1, y1] in fractions of the image and a caption, optional "
+            + "background and control {strength, until_t, self_attention, overlap}), or 'auto' to plan one from --prompt.")
+    String layout;
 
     @Option(names = "--negative-prompt", defaultValue = "", description = "Negative prompt (default: empty).")
     String negativePrompt;
@@ -75,10 +86,29 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--dump", description = "Also write image (float [H, W, 3]) and latents_step{i} to this safetensors file.")
     Path dump;
 
+    private final LayoutPlanning planner;
+
+    GenerateCommand() {
+        this(LayoutPlanning.UNAVAILABLE);
+    }
+
+    GenerateCommand(LayoutPlanning planner) {
+        this.planner = planner;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (model == null) {
             model = BundledModels.requireDemo();
+        }
+        boolean planned = "auto".equals(layout);
+        RegionalLayout fromFile = layout == null || planned ? null : LayoutJson.read(Path.of(layout));
+        if (fromFile != null && prompt != null && !prompt.equals(fromFile.caption())) {
+            throw new IllegalArgumentException("--prompt differs from the caption of " + layout + "; a layout carries its "
+                    + "own caption (omit --prompt)");
+        }
+        if (planned && prompt == null) {
+            throw new IllegalArgumentException("--layout auto needs --prompt: the planner lays out the prompt's entities");
         }
         ModelFolder folder = ModelFolder.open(model, transformerSubdir, null);
         SamplerKind.Choice choice = SamplerKind.choose(folder, sampler, schedulerSubdir);
@@ -88,23 +118,33 @@ final class GenerateCommand implements Callable<Integer> {
                 explicit = PipelineInputs.read(source);
             }
         }
-        if (prompt == null && explicit.get("prompt_embeds").isEmpty()) {
-            throw new IllegalArgumentException("--prompt is required unless --inputs holds prompt_embeds");
+        if (prompt == null && fromFile == null && explicit.get("prompt_embeds").isEmpty()) {
+            throw new IllegalArgumentException("--prompt is required unless --layout gives a file or --inputs holds "
+                    + "prompt_embeds");
         }
         try (Ops ops = Backends.open(backend);
              PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, choice.config())) {
             pipeline.setTextEncoderResident(keepTextEncoder);
             int native_ = pipeline.transformer().config().sampleSize() * pipeline.vae().config().scaleFactor();
-            GenerationRequest request = new GenerationRequest(List.of(prompt == null ? "" : prompt), negativePrompt,
+            int w = width != null ? width : native_;
+            int h = height != null ? height : native_;
+            RegionalLayout regional = planned ? planner.plan(prompt, w, h) : fromFile;
+            String caption = regional != null ? regional.caption() : prompt == null ? "" : prompt;
+            GenerationRequest request = new GenerationRequest(List.of(caption), negativePrompt,
                     steps != null ? steps : choice.kind().defaultSteps(),
-                    guidance != null ? guidance : choice.kind().defaultGuidance(),
-                    width != null ? width : native_, height != null ? height : native_, seed, explicit);
+                    guidance != null ? guidance : choice.kind().defaultGuidance(), w, h, seed, explicit, regional);
             ProgressBar bar = new ProgressBar("denoising", request.steps());
             GenerationResult result = pipeline.generate(request, dev.lumen.engine.pipeline.GenerationListener.onSteps((step, total, t, latents) -> bar.update(step + 1)),
                     () -> false);
             bar.done();
+            for (String warning : result.warnings()) {
+                System.err.println("lumen generate: warning: " + warning);
+            }
             Map<String, String> text = new LinkedHashMap<>();
-            text.put("prompt", prompt == null ? "(explicit embeddings)" : prompt);
+            text.put("prompt", regional != null ? caption : prompt == null ? "(explicit embeddings)" : prompt);
+            if (regional != null) {
+                text.put("layout", LayoutJson.write(regional));
+            }
             text.put("negative_prompt", negativePrompt);
             text.put("seed", Long.toString(seed));
             text.put("model", model.toString());

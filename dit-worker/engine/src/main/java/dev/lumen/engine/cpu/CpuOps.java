@@ -4,6 +4,7 @@ import dev.lumen.engine.format.DType;
 import dev.lumen.engine.format.Dtypes;
 import dev.lumen.engine.format.TensorInfo;
 import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.ops.IndexChecks;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.tensor.Shapes;
 import dev.lumen.engine.tensor.Tensor;
@@ -44,6 +45,13 @@ public final class CpuOps implements Ops {
 
     @Override
     public float[] toHost(Tensor t) {
+        if (t instanceof CpuIndices i) {
+            float[] out = new float[i.values.length];
+            for (int j = 0; j < out.length; j++) {
+                out[j] = i.values[j];
+            }
+            return out;
+        }
         if (t instanceof CpuWeight w) {
             float[] out = new float[Shapes.intSize(w.shapeRef())];
             Dtypes.widen(w.data, w.dtype, 0, out, 0, out.length);
@@ -184,6 +192,134 @@ public final class CpuOps implements Ops {
                 }
             }
             MatMul.gemmNN(scores, 0, sk, vd, kOff, width, rows, d, sk, out, qOff, width);
+        });
+        return new CpuTensor(out, qs);
+    }
+
+    // ---- token rows (regional attention) -----------------------------------------------------
+
+    @Override
+    public Tensor indices(int[] values) {
+        IndexChecks.requireNonNegative(values);
+        return new CpuIndices(values.clone());
+    }
+
+    private static int[] indexValues(Tensor t, String role) {
+        if (t instanceof CpuIndices i) {
+            return i.values;
+        }
+        throw new IllegalArgumentException(role + " must be an index list made by indices(), got " + t);
+    }
+
+    @Override
+    public Tensor gatherTokens(Tensor x, int batchFrom, int batchCount, Tensor tokens) {
+        int[] s = x.shape();
+        int[] idx = indexValues(tokens, "gatherTokens tokens");
+        if (s.length != 3 || batchFrom < 0 || batchCount < 1 || batchFrom + batchCount > s[0]) {
+            throw new IllegalArgumentException("gatherTokens: rows [" + batchFrom + ", " + (batchFrom + batchCount)
+                    + ") of " + Arrays.toString(s));
+        }
+        IndexChecks.requireBelow(idx, s[1], "gatherTokens");
+        int n = s[1];
+        int d = s[2];
+        float[] in = cpu(x).data;
+        float[] out = new float[batchCount * idx.length * d];
+        for (int b = 0; b < batchCount; b++) {
+            for (int i = 0; i < idx.length; i++) {
+                System.arraycopy(in, ((batchFrom + b) * n + idx[i]) * d, out, (b * idx.length + i) * d, d);
+            }
+        }
+        return new CpuTensor(out, new int[] {batchCount, idx.length, d});
+    }
+
+    @Override
+    public void blendTokensInPlace(Tensor x, int batchFrom, float keep, Tensor y, Tensor tokens) {
+        int[] xs = x.shape();
+        int[] ys = y.shape();
+        int[] idx = indexValues(tokens, "blendTokensInPlace tokens");
+        if (xs.length != 3 || ys.length != 3 || ys[2] != xs[2] || idx.length != xs[1] || batchFrom < 0
+                || batchFrom + ys[0] > xs[0]) {
+            throw new IllegalArgumentException("blendTokensInPlace: x " + Arrays.toString(xs) + " from row " + batchFrom
+                    + ", y " + Arrays.toString(ys) + ", " + idx.length + " token indices");
+        }
+        IndexChecks.requireBelow(idx, ys[1], "blendTokensInPlace");
+        int n = xs[1];
+        int d = xs[2];
+        float other = 1f - keep;
+        float[] xd = cpu(x).data;
+        float[] yd = cpu(y).data;
+        parallel(ys[0] * n, r -> {
+            int b = r / n;
+            int xOff = ((batchFrom + b) * n + r % n) * d;
+            int yOff = (b * ys[1] + idx[r % n]) * d;
+            for (int c = 0; c < d; c++) {
+                xd[xOff + c] = keep * xd[xOff + c] + other * yd[yOff + c];
+            }
+        });
+    }
+
+    @Override
+    public Tensor rangedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor keyRanges) {
+        int[] qs = q.shape();
+        int[] ks = k.shape();
+        int[] ranges = indexValues(keyRanges, "rangedAttention keyRanges");
+        int batch = qs[0];
+        int sq = qs[1];
+        int sk = ks[1];
+        int width = qs[2];
+        if (qs.length != 3 || ks.length != 3 || width % heads != 0 || ks[2] != width || !Arrays.equals(ks, v.shape())
+                || (ks[0] != batch && ks[0] != 1)) {
+            throw new IllegalArgumentException("rangedAttention: q " + Arrays.toString(qs) + ", k " + Arrays.toString(ks)
+                    + ", v " + Tensor.describe(v) + " with " + heads + " heads");
+        }
+        IndexChecks.requireKeyRanges(ranges, sq, sk);
+        int d = width / heads;
+        float[] qd = cpu(q).data;
+        float[] kd = cpu(k).data;
+        float[] vd = cpu(v).data;
+        boolean sharedKv = ks[0] == 1;
+        float[] out = new float[batch * sq * width];
+        int qBlocks = (sq + QBLOCK - 1) / QBLOCK;
+        parallel(batch * heads * qBlocks, task -> {
+            int blk = task % qBlocks;
+            int h = (task / qBlocks) % heads;
+            int b = task / (qBlocks * heads);
+            int q0 = blk * QBLOCK;
+            int rows = Math.min(QBLOCK, sq - q0);
+            // The block's queries together see keys [lo, hi); each row masks what is not its own.
+            int lo = Integer.MAX_VALUE;
+            int hi = 0;
+            for (int r = 0; r < rows; r++) {
+                lo = Math.min(lo, ranges[2 * (q0 + r)]);
+                hi = Math.max(hi, ranges[2 * (q0 + r) + 1]);
+            }
+            int span = hi - lo;
+            float[] scores = new float[rows * span];
+            int qOff = (b * sq + q0) * width + h * d;
+            int kOff = ((sharedKv ? 0 : b) * sk + lo) * width + h * d;
+            MatMul.gemmNT(qd, qOff, width, kd, kOff, width, rows, span, d, scores, 0, span);
+            for (int r = 0; r < rows; r++) {
+                int row = r * span;
+                int from = ranges[2 * (q0 + r)] - lo;
+                int to = ranges[2 * (q0 + r) + 1] - lo;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = from; j < to; j++) {
+                    float s = scores[row + j] * scale;
+                    scores[row + j] = s;
+                    max = Math.max(max, s);
+                }
+                float sum = 0;
+                for (int j = 0; j < span; j++) {
+                    float e = j >= from && j < to ? (float) Math.exp(scores[row + j] - max) : 0f;
+                    scores[row + j] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                for (int j = from; j < to; j++) {
+                    scores[row + j] *= inv;
+                }
+            }
+            MatMul.gemmNN(scores, 0, span, vd, kOff, width, rows, d, span, out, qOff, width);
         });
         return new CpuTensor(out, qs);
     }

@@ -3,6 +3,9 @@ package dev.lumen.engine.ops;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.tensor.Shapes;
 import dev.lumen.engine.tensor.Tensor;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,6 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class FlopCounter implements Ops {
     private final Ops inner;
     private final LongAdder flops = new LongAdder();
+    /** Σ (end − start) of the index lists made here, for the FLOPs of rangedAttention (weak: lists die with their jobs). */
+    private final Map<Tensor, Long> rangeSums = Collections.synchronizedMap(new WeakHashMap<>());
 
     public FlopCounter(Ops inner) {
         this.inner = inner;
@@ -80,6 +85,37 @@ public final class FlopCounter implements Ops {
         // Q·Kᵀ and P·V: 2 · (2·Sq·Sk·width) per batch row.
         flops.add(4L * qs[0] * qs[1] * k.shape()[1] * qs[2]);
         return inner.attention(q, k, v, heads, scale, keyBias, headBias);
+    }
+
+    @Override
+    public Tensor indices(int[] values) {
+        Tensor t = inner.indices(values);
+        long pairs = 0;
+        for (int i = 0; i + 1 < values.length; i += 2) {
+            pairs += Math.max(0, values[i + 1] - values[i]);
+        }
+        // Read back only if the list serves as key ranges: Σ (end − start) over its pairs.
+        rangeSums.put(t, pairs);
+        return t;
+    }
+
+    @Override
+    public Tensor gatherTokens(Tensor x, int batchFrom, int batchCount, Tensor tokens) {
+        return inner.gatherTokens(x, batchFrom, batchCount, tokens);
+    }
+
+    @Override
+    public void blendTokensInPlace(Tensor x, int batchFrom, float keep, Tensor y, Tensor tokens) {
+        inner.blendTokensInPlace(x, batchFrom, keep, y, tokens);
+    }
+
+    @Override
+    public Tensor rangedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor keyRanges) {
+        int[] qs = q.shape();
+        // Q·Kᵀ and P·V over each query's own keys: 4·width per (query, key) pair, per batch row.
+        Long pairs = rangeSums.get(keyRanges);
+        flops.add(4L * qs[0] * qs[2] * (pairs == null ? (long) qs[1] * k.shape()[1] : pairs));
+        return inner.rangedAttention(q, k, v, heads, scale, keyRanges);
     }
 
     @Override

@@ -52,6 +52,42 @@ public interface Ops extends AutoCloseable {
      */
     Tensor attention(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor keyBias, Tensor headBias);
 
+    // ---- token rows (regional attention) -----------------------------------------------------
+
+    /**
+     * Uploads a list of non-negative int32 values (token orders, key ranges) that the operations
+     * below take as their index arguments. The result is only an index: other operations reject it.
+     * Models build such lists once per job and reuse them at every step.
+     */
+    Tensor indices(int[] values);
+
+    /**
+     * Rows of selected tokens: {@code out[b, i, :] = x[batchFrom + b, tokens[i], :]} for
+     * {@code x [B, N, D]}, {@code b < batchCount} → {@code [batchCount, tokens.length, D]}.
+     * {@code tokens} comes from {@link #indices}; every value must be below N.
+     */
+    Tensor gatherTokens(Tensor x, int batchFrom, int batchCount, Tensor tokens);
+
+    /**
+     * In place, for {@code b < y.dim(0)} and every token i of {@code x [B, N, D]}:
+     * {@code x[batchFrom + b, i, :] = keep·x[batchFrom + b, i, :] + (1 − keep)·y[b, tokens[i], :]}.
+     * With {@code tokens} the inverse of a {@link #gatherTokens} order this blends a result computed
+     * in that order back into the original one; rows outside {@code [batchFrom, batchFrom + y.dim(0))}
+     * are untouched.
+     */
+    void blendTokensInPlace(Tensor x, int batchFrom, float keep, Tensor y, Tensor tokens);
+
+    /**
+     * Multi-head attention in which query i (of every batch row) sees only the keys
+     * {@code [keyRanges[2i], keyRanges[2i+1])}: {@code softmax(scale·q·kᵀ)·v} over that range.
+     * {@code q [B, Sq, H·d]}, {@code k, v [B or 1, Sk, H·d]} (batch 1: shared by every query row)
+     * → {@code [B, Sq, H·d]}. Each range must be non-empty and lie within {@code [0, Sk)}. A
+     * block-diagonal attention (each token sees its own segment) is the case where consecutive
+     * queries share a range; backends may rely on queries with nearby ranges being adjacent for
+     * speed, never for correctness.
+     */
+    Tensor rangedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor keyRanges);
+
     // ---- normalisation -----------------------------------------------------------------------
 
     /** LayerNorm over the last dimension without affine parameters (biased variance). */

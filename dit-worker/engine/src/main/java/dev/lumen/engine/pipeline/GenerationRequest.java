@@ -1,15 +1,17 @@
 package dev.lumen.engine.pipeline;
 
+import dev.lumen.engine.layout.RegionalLayout;
 import java.util.List;
 
 /**
  * One call of the pipeline: a batch of prompts sharing the negative prompt and settings.
  * {@code guidanceScale ≤ 1} disables classifier-free guidance (one transformer pass per step, as
  * PixArt-LCM is meant to run). Prompts may be empty strings (or absent when explicit embeddings
- * are given in {@code inputs}).
+ * are given in {@code inputs}). An optional {@code layout} composes every image of the batch with
+ * regional attention (layout.md §3); its caption is then the prompt of every batch item.
  */
 public record GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
-                                int width, int height, long seed, PipelineInputs inputs) {
+                                int width, int height, long seed, PipelineInputs inputs, RegionalLayout layout) {
 
     public GenerationRequest {
         prompts = List.copyOf(prompts);
@@ -27,6 +29,28 @@ public record GenerationRequest(List<String> prompts, String negativePrompt, int
         if (!Double.isFinite(guidanceScale)) {
             throw new IllegalArgumentException("guidance scale must be a finite number");
         }
+        if (layout != null) {
+            for (String prompt : prompts) {
+                if (!prompt.equals(layout.caption())) {
+                    throw new IllegalArgumentException("a request with a layout takes its prompt from the layout's caption \""
+                            + layout.caption() + "\", got the prompt \"" + prompt + "\"");
+                }
+            }
+        }
+    }
+
+    /** A request without layout. */
+    public GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
+                             int width, int height, long seed, PipelineInputs inputs) {
+        this(prompts, negativePrompt, steps, guidanceScale, width, height, seed, inputs, null);
+    }
+
+    /** A batch of {@code count} images of one layout (the layout's caption is their prompt). */
+    public static GenerationRequest withLayout(RegionalLayout layout, int count, String negativePrompt, int steps,
+                                               double guidanceScale, int width, int height, long seed,
+                                               PipelineInputs inputs) {
+        return new GenerationRequest(java.util.Collections.nCopies(count, layout.caption()), negativePrompt, steps,
+                guidanceScale, width, height, seed, inputs, layout);
     }
 
     public boolean classifierFreeGuidance() {

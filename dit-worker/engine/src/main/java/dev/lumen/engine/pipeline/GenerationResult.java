@@ -5,10 +5,20 @@ import java.util.List;
 /**
  * What a run produced: {@code images} (per batch item, float32 {@code [H, W, 3]} in [0, 1], before
  * quantisation), the raw VAE output {@code decoded [B, 3, H, W]}, the latents after every step, the
- * timesteps, and where the time went.
+ * timesteps, where the time went, and what the caller should hear about the request (a layout box
+ * that covers no token, a truncated caption).
  */
 public record GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,
-                               int[] timesteps, Timings timings) {
+                               int[] timesteps, Timings timings, List<String> warnings) {
+
+    public GenerationResult {
+        warnings = List.copyOf(warnings);
+    }
+
+    public GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,
+                            int[] timesteps, Timings timings) {
+        this(images, decoded, latentsPerStep, timesteps, timings, List.of());
+    }
 
     /** Milliseconds per stage. */
     public record Timings(double tokenizeMs, double textEncoderMs, double[] stepMs, double vaeMs) {

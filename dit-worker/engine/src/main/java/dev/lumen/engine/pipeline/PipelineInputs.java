@@ -11,8 +11,9 @@ import java.util.Set;
  * Explicit values that replace what the pipeline would otherwise compute or draw, named as in the
  * reference dumps: {@code latents_init}, {@code noise_step{i}}, {@code prompt_embeds},
  * {@code prompt_attention_mask}, {@code negative_prompt_embeds},
- * {@code negative_prompt_attention_mask}. They make a run comparable with the reference exactly
- * (the reference's random generator is not reproduced).
+ * {@code negative_prompt_attention_mask}, and for a layout {@code region_embeds_{r}} (the T5 output
+ * of region r's caption, real tokens only, r = 0 the background). They make a run comparable with
+ * the reference exactly (the reference's random generator is not reproduced).
  */
 public final class PipelineInputs {
     public static final PipelineInputs NONE = new PipelineInputs(Map.of());
@@ -38,7 +39,7 @@ public final class PipelineInputs {
     }
 
     public static boolean isInput(String name) {
-        return FIXED.contains(name) || name.matches("noise_step\\d+");
+        return FIXED.contains(name) || name.matches("noise_step\\d+") || name.matches("region_embeds_\\d+");
     }
 
     public Set<String> names() {

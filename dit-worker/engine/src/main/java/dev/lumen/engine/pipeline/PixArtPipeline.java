@@ -1,9 +1,12 @@
 package dev.lumen.engine.pipeline;
 
 import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.layout.RegionMap;
+import dev.lumen.engine.layout.RegionalLayout;
 import dev.lumen.engine.model.pixart.CaptionContext;
 import dev.lumen.engine.model.pixart.PixArtConfig;
 import dev.lumen.engine.model.pixart.PixArtTransformer;
+import dev.lumen.engine.model.pixart.RegionalContext;
 import dev.lumen.engine.model.t5.T5Config;
 import dev.lumen.engine.model.t5.T5Encoder;
 import dev.lumen.engine.model.vae.VaeConfig;
@@ -24,7 +27,9 @@ import java.util.function.BooleanSupplier;
  * with {@code clean_caption=False} and {@code use_resolution_binning=False}: captions lower-cased
  * and stripped, tokenised to the pipeline's length, T5-encoded; latents denoised with the
  * checkpoint's scheduler and classifier-free guidance (batch [negative…, positive…], guidance on
- * all output channels, learned-sigma half dropped); VAE-decoded and mapped to [0, 1].
+ * all output channels, learned-sigma half dropped); VAE-decoded and mapped to [0, 1]. A request
+ * with a layout also encodes its region captions and runs regional attention on the conditional
+ * rows at the steps with {@code t ≥ until_t} (layout.md §3, ADR 0010).
  *
  * <p>Owns the memory-mapped checkpoint files of its components and unmaps them on close. One
  * pipeline serves one generation at a time per backend.
@@ -208,6 +213,67 @@ public final class PixArtPipeline implements AutoCloseable {
         return new EncodedText(host, flatMask, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
     }
 
+    /**
+     * The captions of a layout's regions encoded for regional attention (layout.md §3.2):
+     * {@code embeds.get(r)} is {@code [S_r, C]}, the T5 output of region r's caption on its real
+     * tokens only (EOS included, no padding), {@code ids.get(r)} those tokens.
+     */
+    public record RegionText(List<HostTensor> embeds, List<int[]> ids, List<String> warnings, double tokenizeMs,
+                             double encodeMs) {
+    }
+
+    /**
+     * Encodes the captions of regions 0..R (background first) in one T5 batch padded to the longest
+     * of them, with the attention mask, so the encoder's weights stream once; only each caption's
+     * real rows are kept. T5 attends with key masking and relative positions, so those rows do not
+     * depend on the padding (up to rounding: the reference measured 2.6e-7 between this and padding
+     * to the pipeline's length). Captions are preprocessed like the prompt; one longer than the
+     * pipeline's sequence length is truncated to it, with a warning naming {@code fields.get(r)}.
+     */
+    public RegionText encodeRegionCaptions(List<String> captions, List<String> fields) {
+        long t0 = System.nanoTime();
+        int length = folder.maxSequenceLength();
+        List<int[]> real = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        int longest = 0;
+        for (int r = 0; r < captions.size(); r++) {
+            String text = preprocess(captions.get(r));
+            int full = tokenizer.encode(text).length + 1;
+            dev.lumen.engine.text.Encoding enc = tokenizer.encode(text, length);
+            int[] ids = java.util.Arrays.copyOf(enc.ids(), enc.tokenCount());
+            if (full > length) {
+                warnings.add(fields.get(r) + " is " + full + " tokens long; truncated to the model's " + length);
+            }
+            real.add(ids);
+            longest = Math.max(longest, ids.length);
+        }
+        int[][] ids = new int[real.size()][longest];
+        int[][] mask = new int[real.size()][longest];
+        for (int r = 0; r < ids.length; r++) {
+            int[] own = real.get(r);
+            java.util.Arrays.fill(ids[r], tokenizer.padId());
+            System.arraycopy(own, 0, ids[r], 0, own.length);
+            java.util.Arrays.fill(mask[r], 0, own.length, 1);
+        }
+        long t1 = System.nanoTime();
+        List<HostTensor> embeds = new ArrayList<>();
+        try (Ops.Scope scope = textOps.scope()) {
+            float[] all = textOps.toHost(textEncoder().encode(ids, mask));
+            int width = textEncoderConfig.dModel();
+            for (int r = 0; r < ids.length; r++) {
+                int n = real.get(r).length;
+                float[] rows = java.util.Arrays.copyOfRange(all, r * longest * width, (r * longest + n) * width);
+                embeds.add(new HostTensor(rows, new int[] {n, width}));
+            }
+        } finally {
+            if (!textEncoderResident) {
+                unloadTextEncoder();
+            }
+        }
+        long t2 = System.nanoTime();
+        return new RegionText(embeds, real, warnings, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
+
     public GenerationResult generate(GenerationRequest request) {
         return generate(request, GenerationListener.NONE, () -> false);
     }
@@ -249,12 +315,41 @@ public final class PixArtPipeline implements AutoCloseable {
         }
         double tokenizeMs = positive.tokenizeMs() + (negative == null ? 0 : negative.tokenizeMs());
         double textMs = positive.encodeMs() + (negative == null ? 0 : negative.encodeMs());
+        RegionalLayout layout = request.layout();
+        List<String> warnings = new ArrayList<>();
+        List<HostTensor> regionEmbeds = null;
+        if (layout != null) {
+            regionEmbeds = explicitRegionEmbeds(inputs, layout.regions().size() + 1);
+            if (regionEmbeds == null) {
+                RegionText text = encodeRegionCaptions(layout.regionCaptions(), regionFields(layout));
+                regionEmbeds = text.embeds();
+                warnings.addAll(text.warnings());
+                tokenizeMs += text.tokenizeMs();
+                textMs += text.encodeMs();
+            }
+        }
         listener.onTextEncoded(tokenizeMs, textMs);
 
         CaptionContext caption = cfg
                 ? transformer.prepareCaption(concatEmbeds(negative, positive), concat(negative.mask(), positive.mask()))
                 : transformer.prepareCaption(ops.fromHost(positive.embeds().values(), positive.embeds().shape()),
                         positive.mask());
+        RegionalContext regional = null;
+        if (layout != null) {
+            int p = transformer.config().patchSize();
+            // No resolution binning in this pipeline: the canvas is the requested image, so the
+            // layout's boxes are already canvas fractions (RegionMap.toBinnedCanvas otherwise).
+            RegionMap map = RegionMap.of(layout.boxes(), lh / p, lw / p);
+            warnings.addAll(map.warnings());
+            List<Tensor> embeds = new ArrayList<>();
+            for (HostTensor e : regionEmbeds) {
+                embeds.add(ops.fromHost(e.values(), e.shape()));
+            }
+            float beta = (float) layout.control().beta();
+            // The layout steers the conditional rows only: [negative…, positive…] under guidance.
+            regional = transformer.prepareRegions(embeds, map.ids(), lh / p, lw / p, cfg ? batch : 0, batch,
+                    layout.control().selfAttention() ? beta : 1f, beta);
+        }
 
         Schedule run = scheduler.start(request.steps());
         int[] timesteps = run.timesteps();
@@ -293,7 +388,9 @@ public final class PixArtPipeline implements AutoCloseable {
             // Everything a step allocates is released at its end, so the next step reuses the memory.
             try (Ops.Scope step = ops.scope()) {
                 var conditioning = transformer.condition(timestepRow, resolution, aspect);
-                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning));
+                // Regional attention only at the early steps (t ≥ until_t), where composition is decided.
+                RegionalContext stepRegional = regional != null && timesteps[i] >= layout.control().untilT() ? regional : null;
+                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning, stepRegional));
             }
             float[] eps = guidedEpsilon(out, batch, cfg, (float) request.guidanceScale(), channels, lh * lw);
             float[] stepNoise = null;
@@ -324,7 +421,41 @@ public final class PixArtPipeline implements AutoCloseable {
             images.add(toImage(pixels, b, decodedShape[2], decodedShape[3]));
         }
         return new GenerationResult(images, new HostTensor(pixels, decodedShape), perStep, timesteps,
-                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs));
+                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs), warnings);
+    }
+
+    /** The layout JSON field each region's caption came from, for warnings. */
+    private static List<String> regionFields(RegionalLayout layout) {
+        List<String> fields = new ArrayList<>();
+        fields.add(layout.background() != null ? "background" : "caption");
+        for (int r = 0; r < layout.regions().size(); r++) {
+            fields.add("regions[" + r + "].caption");
+        }
+        return fields;
+    }
+
+    /** {@code region_embeds_0..R} from the explicit inputs: all of them, or null when none is given. */
+    private List<HostTensor> explicitRegionEmbeds(PipelineInputs inputs, int regions) {
+        if (inputs.names().stream().noneMatch(n -> n.startsWith("region_embeds_"))) {
+            return null;
+        }
+        List<HostTensor> out = new ArrayList<>();
+        for (int r = 0; r < regions; r++) {
+            String name = "region_embeds_" + r;
+            HostTensor t = inputs.get(name).orElseThrow(() -> new IllegalArgumentException("input " + name
+                    + " is missing: explicit region embeddings need one per region 0.." + (regions - 1)));
+            int[] s = t.shape();
+            if (s.length != 2 || s[0] < 1 || s[1] != transformer.config().captionChannels()) {
+                throw new IllegalArgumentException("input " + name + " has shape " + java.util.Arrays.toString(s)
+                        + ", a region caption needs [tokens, " + transformer.config().captionChannels() + "]");
+            }
+            out.add(t);
+        }
+        String extra = "region_embeds_" + regions;
+        if (inputs.get(extra).isPresent()) {
+            throw new IllegalArgumentException("input " + extra + " has no region: the layout has regions 0.." + (regions - 1));
+        }
+        return out;
     }
 
     private EncodedText explicitText(PipelineInputs inputs, String embedsName, String maskName, int batch) {

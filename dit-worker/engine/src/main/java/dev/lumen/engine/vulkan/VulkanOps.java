@@ -3,6 +3,7 @@ package dev.lumen.engine.vulkan;
 import dev.lumen.engine.format.DType;
 import dev.lumen.engine.format.TensorInfo;
 import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.ops.IndexChecks;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.tensor.Shapes;
 import dev.lumen.engine.tensor.Tensor;
@@ -276,8 +277,11 @@ public final class VulkanOps implements Ops {
     }
 
     private VulkanTensor newTensor(VulkanTensor.Storage storage, int[] shape, DType dtype) {
-        live.add(storage);
-        VulkanTensor t = new VulkanTensor(this, storage, shape, dtype);
+        return newTensor(new VulkanTensor(this, storage, shape, dtype));
+    }
+
+    private VulkanTensor newTensor(VulkanTensor t) {
+        live.add(t.storage);
         adopt(t, null);
         return t;
     }
@@ -351,6 +355,14 @@ public final class VulkanOps implements Ops {
 
     @Override
     public float[] toHost(Tensor t) {
+        if (t instanceof VulkanTensor list && list.owner() == this && list.isIndexList()) {
+            list.buffer(); // fails on a released list
+            float[] out = new float[list.indexValues.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = list.indexValues[i];
+            }
+            return out;
+        }
         VulkanTensor v = vk(t);
         int count = Math.toIntExact(v.size());
         float[] out = new float[count];
@@ -528,21 +540,21 @@ public final class VulkanOps implements Ops {
         GpuBuffer hbBuf = hb == null ? dummy : hb.buffer();
         if (tuning.attentionRowPerThread(d)) {
             int threads = tuning.attentionRowGroup();
-            ComputeKernel kernel = kernel("attention_rows", 6, 5 * 4,
+            ComputeKernel kernel = kernel("attention_rows", 7, 5 * 4,
                     0, threads, 1, tuning.attentionRowKeyBlock(d), 2, d,
-                    3, kb == null ? 0 : 1, 4, hb == null ? 0 : 1, 5, tuning.attentionRowQueries());
+                    3, kb == null ? 0 : 1, 4, hb == null ? 0 : 1, 5, tuning.attentionRowQueries(), 6, 0, 7, 0);
             dispatch(kernel, Math.ceilDiv(sq, threads * tuning.attentionRowQueries()), heads, batchSize,
                     words(sq, sk, width, heads, Float.floatToRawIntBits(scale)),
-                    qt.buffer(), kt.buffer(), vt.buffer(), kbBuf, hbBuf, out.buffer());
+                    qt.buffer(), kt.buffer(), vt.buffer(), kbBuf, hbBuf, out.buffer(), dummy);
         } else if (d <= KernelTuning.MAX_FUSED_HEAD_DIM) {
             int rows = tuning.attentionRows();
             int keys = tuning.attentionKeyBlock(d);
-            ComputeKernel kernel = kernel("attention", 6, 5 * 4,
+            ComputeKernel kernel = kernel("attention", 7, 5 * 4,
                     0, rows * KernelTuning.ATTENTION_LANES, 1, rows, 2, keys, 3, d,
-                    4, kb == null ? 0 : 1, 5, hb == null ? 0 : 1);
+                    4, kb == null ? 0 : 1, 5, hb == null ? 0 : 1, 6, 0, 7, 0);
             dispatch(kernel, Math.ceilDiv(sq, rows), heads, batchSize,
                     words(sq, sk, width, heads, Float.floatToRawIntBits(scale)),
-                    qt.buffer(), kt.buffer(), vt.buffer(), kbBuf, hbBuf, out.buffer());
+                    qt.buffer(), kt.buffer(), vt.buffer(), kbBuf, hbBuf, out.buffer(), dummy);
         } else {
             largeHeadAttention(qt, kt, vt, heads, scale, kb, hb, out);
         }
@@ -582,6 +594,111 @@ public final class VulkanOps implements Ops {
                     new int[] {0, heads * perZ, perZ, 0, sk * width, d, q0 * width, sq * width, d});
         }
         pool.release(scores);
+    }
+
+    // ---- token rows (regional attention) ----------------------------------------------------
+
+    @Override
+    public Tensor indices(int[] values) {
+        checkOpen();
+        IndexChecks.requireNonNegative(values);
+        long bytes = Math.max(4, values.length * (long) Integer.BYTES);
+        checkBindable(bytes, "indices[" + values.length + "]");
+        VulkanTensor t = newTensor(new VulkanTensor(this, new VulkanTensor.Storage(pool.acquire(bytes), true),
+                new int[] {values.length}, DType.F32, values.clone()));
+        ByteBuffer host = ByteBuffer.allocateDirect(values.length * Integer.BYTES).order(ByteOrder.nativeOrder());
+        host.asIntBuffer().put(values);
+        uploadRecorded(host, t.buffer());
+        return t;
+    }
+
+    @Override
+    public Tensor gatherTokens(Tensor x, int batchFrom, int batchCount, Tensor tokens) {
+        VulkanTensor in = activation(x, "gatherTokens input");
+        VulkanTensor list = indexList(tokens, "gatherTokens tokens");
+        int[] s = in.shapeRef();
+        if (s.length != 3 || batchFrom < 0 || batchCount < 1 || batchFrom + batchCount > s[0]) {
+            throw new IllegalArgumentException("gatherTokens: rows [" + batchFrom + ", " + (batchFrom + batchCount)
+                    + ") of " + Arrays.toString(s));
+        }
+        IndexChecks.requireBelow(list.indexValues, s[1], "gatherTokens");
+        int count = list.indexValues.length;
+        VulkanTensor out = allocate(batchCount, count, s[2]);
+        int n = Math.toIntExact(out.size());
+        if (n > 0) {
+            dispatch(kernel("gather_tokens", 3, 5 * 4, 0, tuning.elementwiseGroup()), stridedGroups(n), 1, 1,
+                    words(n, s[2], count, s[1], batchFrom), in.buffer(), list.buffer(), out.buffer());
+        }
+        return out;
+    }
+
+    @Override
+    public void blendTokensInPlace(Tensor x, int batchFrom, float keep, Tensor y, Tensor tokens) {
+        VulkanTensor vx = activation(x, "blendTokensInPlace target");
+        VulkanTensor vy = activation(y, "blendTokensInPlace source");
+        VulkanTensor list = indexList(tokens, "blendTokensInPlace tokens");
+        int[] xs = vx.shapeRef();
+        int[] ys = vy.shapeRef();
+        if (xs.length != 3 || ys.length != 3 || ys[2] != xs[2] || list.indexValues.length != xs[1] || batchFrom < 0
+                || batchFrom + ys[0] > xs[0]) {
+            throw new IllegalArgumentException("blendTokensInPlace: x " + Arrays.toString(xs) + " from row " + batchFrom
+                    + ", y " + Arrays.toString(ys) + ", " + list.indexValues.length + " token indices");
+        }
+        IndexChecks.requireBelow(list.indexValues, ys[1], "blendTokensInPlace");
+        int n = Math.toIntExact((long) ys[0] * xs[1] * xs[2]);
+        if (n > 0) {
+            dispatch(kernel("blend_tokens", 3, 7 * 4, 0, tuning.elementwiseGroup()), stridedGroups(n), 1, 1,
+                    words(n, xs[2], xs[1], ys[1], batchFrom, Float.floatToRawIntBits(keep),
+                            Float.floatToRawIntBits(1f - keep)),
+                    vx.buffer(), vy.buffer(), list.buffer());
+        }
+    }
+
+    @Override
+    public Tensor rangedAttention(Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor keyRanges) {
+        VulkanTensor qt = activation(q, "rangedAttention q");
+        VulkanTensor kt = activation(k, "rangedAttention k");
+        VulkanTensor vt = activation(v, "rangedAttention v");
+        VulkanTensor ranges = indexList(keyRanges, "rangedAttention keyRanges");
+        int[] qs = qt.shapeRef();
+        int[] ks = kt.shapeRef();
+        int batchSize = qs[0];
+        int sq = qs[1];
+        int sk = ks[1];
+        int width = qs[2];
+        if (qs.length != 3 || ks.length != 3 || width % heads != 0 || ks[2] != width
+                || !Arrays.equals(ks, vt.shapeRef()) || (ks[0] != batchSize && ks[0] != 1)) {
+            throw new IllegalArgumentException("rangedAttention: q " + Arrays.toString(qs) + ", k " + Arrays.toString(ks)
+                    + ", v " + Tensor.describe(v) + " with " + heads + " heads");
+        }
+        IndexChecks.requireKeyRanges(ranges.indexValues, sq, sk);
+        int d = width / heads;
+        if (d > KernelTuning.MAX_FUSED_HEAD_DIM) {
+            throw new IllegalArgumentException("rangedAttention: head dimension " + d + " is above the fused kernels' "
+                    + KernelTuning.MAX_FUSED_HEAD_DIM);
+        }
+        VulkanTensor out = allocate(qs);
+        if (sq == 0) {
+            return out;
+        }
+        int sharedKv = ks[0] == 1 && batchSize > 1 ? 1 : 0;
+        int[] push = words(sq, sk, width, heads, Float.floatToRawIntBits(scale));
+        if (tuning.attentionRowPerThread(d)) {
+            int threads = tuning.attentionRowGroup();
+            ComputeKernel kernel = kernel("attention_rows", 7, 5 * 4,
+                    0, threads, 1, tuning.attentionRowKeyBlock(d), 2, d,
+                    3, 0, 4, 0, 5, tuning.attentionRowQueries(), 6, 1, 7, sharedKv);
+            dispatch(kernel, Math.ceilDiv(sq, threads * tuning.attentionRowQueries()), heads, batchSize, push,
+                    qt.buffer(), kt.buffer(), vt.buffer(), dummy, dummy, out.buffer(), ranges.buffer());
+        } else {
+            int rows = tuning.attentionRows();
+            ComputeKernel kernel = kernel("attention", 7, 5 * 4,
+                    0, rows * KernelTuning.ATTENTION_LANES, 1, rows, 2, tuning.attentionKeyBlock(d), 3, d,
+                    4, 0, 5, 0, 6, 1, 7, sharedKv);
+            dispatch(kernel, Math.ceilDiv(sq, rows), heads, batchSize, push,
+                    qt.buffer(), kt.buffer(), vt.buffer(), dummy, dummy, out.buffer(), ranges.buffer());
+        }
+        return out;
     }
 
     // ---- normalisation ----------------------------------------------------------------------
@@ -913,9 +1030,23 @@ public final class VulkanOps implements Ops {
             if (v.isReleased()) {
                 v.buffer(); // throws with the explanation
             }
+            if (v.isIndexList()) {
+                throw new IllegalArgumentException("an index list (" + v + ") is only an index argument of "
+                        + "gatherTokens, blendTokensInPlace and rangedAttention");
+            }
             return v;
         }
         throw new IllegalArgumentException("the Vulkan backend cannot use " + t + " (made by another backend)");
+    }
+
+    /** An index list of this backend ({@link #indices}). */
+    private VulkanTensor indexList(Tensor t, String role) {
+        checkOpen();
+        if (t instanceof VulkanTensor v && v.owner() == this && v.isIndexList()) {
+            v.buffer(); // fails on a released list
+            return v;
+        }
+        throw new IllegalArgumentException(role + " must be an index list made by this backend's indices(), got " + t);
     }
 
     /** A float32 tensor (kernels write and read activations as fp32). */

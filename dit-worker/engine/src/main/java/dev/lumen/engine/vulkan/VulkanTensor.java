@@ -34,14 +34,25 @@ public final class VulkanTensor implements Tensor {
     final Storage storage;
     private final int[] shape;
     final DType dtype;
+    /** For an index list ({@link VulkanOps#indices}): its values, kept to range-check its uses; else null. */
+    final int[] indexValues;
     private boolean released;
 
     VulkanTensor(VulkanOps owner, Storage storage, int[] shape, DType dtype) {
+        this(owner, storage, shape, dtype, null);
+    }
+
+    VulkanTensor(VulkanOps owner, Storage storage, int[] shape, DType dtype, int[] indexValues) {
         this.owner = owner;
         this.storage = storage;
         this.shape = shape.clone();
         this.dtype = dtype;
+        this.indexValues = indexValues;
         storage.references++;
+    }
+
+    boolean isIndexList() {
+        return indexValues != null;
     }
 
     @Override
@@ -85,7 +96,7 @@ public final class VulkanTensor implements Tensor {
 
     @Override
     public String toString() {
-        return "VulkanTensor" + Arrays.toString(shape) + (dtype == DType.F32 ? "" : " " + dtype)
+        return "VulkanTensor" + Arrays.toString(shape) + (indexValues != null ? " int32 indices" : dtype == DType.F32 ? "" : " " + dtype)
                 + (released ? " (released)" : "");
     }
 }

@@ -306,4 +306,109 @@ class CpuOpsTest {
         assertThat(img[((1 * c + ch) * h * p + i * p + a) * w * p + j * p + beta])
                 .isEqualTo(patches[((1 * h + i) * w + j) * p * p * c + (a * p + beta) * c + ch]);
     }
+
+    @Test
+    void rangedAttentionSeesOnlyEachQuerysKeys() {
+        int batch = 2;
+        int sq = 70; // more than one 64-query block, with ranges of every shape inside a block
+        int sk = 23;
+        int heads = 3;
+        int d = 5;
+        int width = heads * d;
+        float[] q = rnd(batch * sq * width);
+        float[] k = rnd(batch * sk * width);
+        float[] v = rnd(batch * sk * width);
+        int[] ranges = new int[2 * sq];
+        for (int i = 0; i < sq; i++) {
+            int a = random.nextInt(sk);
+            int b = random.nextInt(sk);
+            ranges[2 * i] = Math.min(a, b);
+            ranges[2 * i + 1] = Math.max(a, b) + 1;
+        }
+        float scale = 0.37f;
+        for (boolean shared : new boolean[] {false, true}) {
+            double[] ref = new double[batch * sq * width];
+            for (int b = 0; b < batch; b++) {
+                int kb = shared ? 0 : b;
+                for (int h = 0; h < heads; h++) {
+                    for (int i = 0; i < sq; i++) {
+                        int lo = ranges[2 * i];
+                        int hi = ranges[2 * i + 1];
+                        double[] p = new double[hi - lo];
+                        double max = Double.NEGATIVE_INFINITY;
+                        for (int j = lo; j < hi; j++) {
+                            double dot = 0;
+                            for (int c = 0; c < d; c++) {
+                                dot += (double) q[(b * sq + i) * width + h * d + c] * k[(kb * sk + j) * width + h * d + c];
+                            }
+                            p[j - lo] = dot * scale;
+                            max = Math.max(max, p[j - lo]);
+                        }
+                        double sum = 0;
+                        for (int j = 0; j < p.length; j++) {
+                            p[j] = Math.exp(p[j] - max);
+                            sum += p[j];
+                        }
+                        for (int c = 0; c < d; c++) {
+                            double o = 0;
+                            for (int j = lo; j < hi; j++) {
+                                o += p[j - lo] / sum * v[(kb * sk + j) * width + h * d + c];
+                            }
+                            ref[(b * sq + i) * width + h * d + c] = o;
+                        }
+                    }
+                }
+            }
+            int kvBatch = shared ? 1 : batch;
+            check(ops.rangedAttention(t(q, batch, sq, width), t(java.util.Arrays.copyOf(k, kvBatch * sk * width), kvBatch, sk, width),
+                    t(java.util.Arrays.copyOf(v, kvBatch * sk * width), kvBatch, sk, width), heads, scale, ops.indices(ranges)), ref);
+        }
+        int[] empty = ranges.clone();
+        empty[7] = empty[6];
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ops.rangedAttention(t(q, batch, sq, width),
+                        t(k, batch, sk, width), t(v, batch, sk, width), heads, scale, ops.indices(empty)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("query 3");
+    }
+
+    @Test
+    void gatherAndBlendTokensAreExactRowMoves() {
+        int batch = 3;
+        int n = 7;
+        int d = 4;
+        float[] x = rnd(batch * n * d);
+        int[] order = {6, 2, 0, 5, 1, 3, 4};
+        int[] rank = new int[n];
+        for (int i = 0; i < n; i++) {
+            rank[order[i]] = i;
+        }
+        float[] g = ops.toHost(ops.gatherTokens(t(x, batch, n, d), 1, 2, ops.indices(order)));
+        for (int b = 0; b < 2; b++) {
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < d; c++) {
+                    assertThat(g[(b * n + i) * d + c]).isEqualTo(x[((1 + b) * n + order[i]) * d + c]);
+                }
+            }
+        }
+        float[] y = rnd(2 * n * d);
+        Tensor target = t(x, batch, n, d);
+        ops.blendTokensInPlace(target, 1, 0.25f, t(y, 2, n, d), ops.indices(rank));
+        float[] out = ops.toHost(target);
+        for (int i = 0; i < n * d; i++) {
+            assertThat(out[i]).as("row 0 untouched").isEqualTo(x[i]);
+        }
+        for (int b = 0; b < 2; b++) {
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < d; c++) {
+                    int at = ((1 + b) * n + i) * d + c;
+                    assertThat(out[at]).isEqualTo(0.25f * x[at] + 0.75f * y[(b * n + rank[i]) * d + c]);
+                }
+            }
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ops.gatherTokens(t(x, batch, n, d), 0, 1,
+                ops.indices(new int[] {7}))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ops.gatherTokens(t(x, batch, n, d), 2, 2,
+                ops.indices(order))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows [2, 4)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ops.add(ops.indices(order), t(x, batch, n, d)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -188,6 +188,115 @@ class VulkanOpsTest {
                         headBias == null ? null : headBias.cpu));
     }
 
+    // ---- token rows (regional attention) -------------------------------------------------------
+
+    /** Key ranges of sorted segments (each query sees its own segment, as regional self-attention does). */
+    private static int[] segmentRanges(int sq, int... segmentLengths) {
+        int[] ranges = new int[2 * sq];
+        int at = 0;
+        int start = 0;
+        for (int len : segmentLengths) {
+            for (int i = 0; i < len && at < sq; i++, at++) {
+                ranges[2 * at] = start;
+                ranges[2 * at + 1] = start + len;
+            }
+            start += len;
+        }
+        return ranges;
+    }
+
+    /** Arbitrary, non-monotone non-empty ranges: what the kernels must get right without relying on order. */
+    private static int[] randomRanges(long seed, int sq, int sk) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] ranges = new int[2 * sq];
+        for (int i = 0; i < sq; i++) {
+            int a = r.nextInt(sk);
+            int b = r.nextInt(sk);
+            ranges[2 * i] = Math.min(a, b);
+            ranges[2 * i + 1] = Math.max(a, b) + 1;
+        }
+        return ranges;
+    }
+
+    @Test
+    void rangedAttentionMatchesCpu() {
+        // {batch, sq, sk, heads, headDim, kv batch}, with segment and random ranges each.
+        int[][] cases = {
+                {2, 77, 77, 2, 24, 2},    // the fixture's heads (one thread per query), self-attention shape
+                {2, 77, 19, 2, 24, 1},    // cross-attention to shared region captions
+                {1, 300, 300, 2, 72, 1},  // PixArt-XL heads (eight lanes per query), several key blocks
+                {3, 45, 33, 3, 72, 1},    // shared K/V across three rows
+                {1, 33, 70, 1, 128, 1},   // the largest fused head
+                {2, 9, 5, 2, 8, 2},       // fewer queries than a workgroup
+        };
+        for (int[] c : cases) {
+            int batch = c[0];
+            int sq = c[1];
+            int sk = c[2];
+            int heads = c[3];
+            int d = c[4];
+            int width = heads * d;
+            Pair q = input(11 + d, 1.0, batch, sq, width);
+            Pair k = input(12 + d, 1.0, c[5], sk, width);
+            Pair v = input(13 + d, 1.0, c[5], sk, width);
+            float scale = (float) (1 / Math.sqrt(d));
+            int[] segments = sq == sk ? segmentRanges(sq, sq / 5, 1, sq / 3, sq - sq / 5 - 1 - sq / 3)
+                    : segmentRanges(sq, sq / 4, sq / 4, sq - 2 * (sq / 4));
+            if (sq != sk) {
+                // Cross-attention: query segments of sq tokens read caption segments of the sk keys.
+                int[] caption = {0, sk / 3, sk / 2, sk};
+                for (int i = 0; i < sq; i++) {
+                    int seg = i < sq / 4 ? 0 : i < 2 * (sq / 4) ? 1 : 2;
+                    segments[2 * i] = caption[seg];
+                    segments[2 * i + 1] = caption[seg + 1];
+                }
+            }
+            for (int[] ranges : new int[][] {segments, randomRanges(c[1] * 31L + d, sq, sk)}) {
+                check("rangedAttention " + Arrays.toString(c) + (ranges == segments ? " segments" : " random"),
+                        vk.rangedAttention(q.vk, k.vk, v.vk, heads, scale, vk.indices(ranges)),
+                        cpu.rangedAttention(q.cpu, k.cpu, v.cpu, heads, scale, cpu.indices(ranges)));
+            }
+        }
+    }
+
+    @Test
+    void tokenRowOpsMatchCpu() {
+        int n = 37;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = (i * 11 + 5) % n; // a permutation (11 and 37 are coprime)
+        }
+        int[] rank = new int[n];
+        for (int i = 0; i < n; i++) {
+            rank[order[i]] = i;
+        }
+        Pair x = input(91, 1.0, 3, n, 20);
+        check("gatherTokens", vk.gatherTokens(x.vk, 1, 2, vk.indices(order)), cpu.gatherTokens(x.cpu, 1, 2, cpu.indices(order)));
+        check("gatherTokens subset", vk.gatherTokens(x.vk, 0, 3, vk.indices(new int[] {4, 4, 0, 36})),
+                cpu.gatherTokens(x.cpu, 0, 3, cpu.indices(new int[] {4, 4, 0, 36})));
+        float[] x0 = random(92, 3 * n * 20, 1.0);
+        Tensor xv = vk.fromHost(x0, 3, n, 20);
+        Tensor xc = cpu.fromHost(x0, 3, n, 20);
+        Pair y = input(93, 1.0, 2, n, 20);
+        vk.blendTokensInPlace(xv, 1, 0.2f, y.vk, vk.indices(rank));
+        cpu.blendTokensInPlace(xc, 1, 0.2f, y.cpu, cpu.indices(rank));
+        check("blendTokensInPlace", xv, xc);
+        assertThat(Arrays.copyOf(vk.toHost(xv), n * 20)).as("row 0 untouched").containsExactly(Arrays.copyOf(x0, n * 20));
+        assertThat(vk.toHost(vk.indices(new int[] {3, 0, 9}))).containsExactly(3f, 0f, 9f);
+    }
+
+    @Test
+    void indexListsAreCheckedOnTheHost() {
+        Pair x = input(94, 1.0, 1, 5, 8);
+        assertThatThrownBy(() -> vk.gatherTokens(x.vk, 0, 1, vk.indices(new int[] {5})))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range for 5 tokens");
+        assertThatThrownBy(() -> vk.rangedAttention(x.vk, x.vk, x.vk, 2, 1f, vk.indices(new int[] {0, 1, 0, 1, 2, 2, 0, 5, 0, 6})))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("query 2");
+        assertThatThrownBy(() -> vk.add(vk.indices(new int[] {1}), x.vk))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("index list");
+        assertThatThrownBy(() -> vk.indices(new int[] {-1})).isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---- normalisation ------------------------------------------------------------------------
 
     @Test

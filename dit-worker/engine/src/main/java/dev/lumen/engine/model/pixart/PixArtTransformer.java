@@ -5,6 +5,7 @@ import dev.lumen.engine.model.Weights;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.tensor.Tensor;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -128,6 +129,87 @@ public final class PixArtTransformer {
     }
 
     /**
+     * Prepares regional attention for a job (layout.md §3.4): {@code regionEmbeds} are the T5
+     * outputs of the captions of regions 0..R ({@code [S_r, caption_channels]} each, real tokens
+     * only: region 0 is the background), {@code regionIds} the region of every token of a
+     * {@code gridHeight × gridWidth} token grid (row-major), and {@code [firstRow, firstRow + rows)}
+     * the batch rows the layout applies to (the conditional half under classifier-free guidance).
+     * {@code betaSelf}/{@code betaCross} are the base ratios β of the blends; 1 turns that attention's
+     * regional part off.
+     */
+    public RegionalContext prepareRegions(List<Tensor> regionEmbeds, int[] regionIds, int gridHeight, int gridWidth,
+                                          int firstRow, int rows, float betaSelf, float betaCross) {
+        int regions = regionEmbeds.size();
+        if (regions < 1) {
+            throw new IllegalArgumentException("regional attention needs the captions of regions 0..R, got none");
+        }
+        if (regionIds.length != gridHeight * gridWidth) {
+            throw new IllegalArgumentException(regionIds.length + " region ids for a " + gridHeight + "×" + gridWidth
+                    + " token grid");
+        }
+        if (firstRow < 0 || rows < 1) {
+            throw new IllegalArgumentException("regional rows [" + firstRow + ", " + (firstRow + rows) + ") are not a batch range");
+        }
+        for (float beta : new float[] {betaSelf, betaCross}) {
+            if (!(beta >= 0f && beta <= 1f)) {
+                throw new IllegalArgumentException("regional base ratio β must be in [0, 1], got " + beta);
+            }
+        }
+        int[] captionStart = new int[regions + 1];
+        for (int r = 0; r < regions; r++) {
+            int[] s = regionEmbeds.get(r).shape();
+            if (s.length != 2 || s[0] < 1 || s[1] != config.captionChannels()) {
+                throw new IllegalArgumentException("region " + r + " caption embeddings have shape " + java.util.Arrays.toString(s)
+                        + ", expected [tokens ≥ 1, " + config.captionChannels() + "]");
+            }
+            captionStart[r + 1] = captionStart[r] + s[0];
+        }
+        int tokens = regionIds.length;
+        int[] tokenStart = new int[regions + 1];
+        for (int id : regionIds) {
+            if (id < 0 || id >= regions) {
+                throw new IllegalArgumentException("region id " + id + " outside 0.." + (regions - 1));
+            }
+            tokenStart[id + 1]++;
+        }
+        for (int r = 0; r < regions; r++) {
+            tokenStart[r + 1] += tokenStart[r];
+        }
+        // Region by region, ascending within each: the order in which every region is one segment.
+        int[] order = new int[tokens];
+        int[] rank = new int[tokens];
+        int[] fill = java.util.Arrays.copyOf(tokenStart, regions);
+        for (int p = 0; p < tokens; p++) {
+            int at = fill[regionIds[p]]++;
+            order[at] = p;
+            rank[p] = at;
+        }
+        int[] selfRanges = new int[2 * tokens];
+        int[] crossRanges = new int[2 * tokens];
+        for (int i = 0; i < tokens; i++) {
+            int r = regionIds[order[i]];
+            selfRanges[2 * i] = tokenStart[r];
+            selfRanges[2 * i + 1] = tokenStart[r + 1];
+            crossRanges[2 * i] = captionStart[r];
+            crossRanges[2 * i + 1] = captionStart[r + 1];
+        }
+        Tensor[] keys = new Tensor[blocks.length];
+        Tensor[] values = new Tensor[blocks.length];
+        try (Ops.Scope scope = ops.scope()) {
+            Tensor all = ops.concat0(regionEmbeds.toArray(Tensor[]::new));
+            Tensor projected = ops.reshape(apply(caption2, ops.geluTanh(apply(caption1, all))), 1, captionStart[regions],
+                    config.hiddenSize());
+            for (int l = 0; l < blocks.length; l++) {
+                keys[l] = scope.keep(apply(blocks[l].crossK(), projected));
+                values[l] = scope.keep(apply(blocks[l].crossV(), projected));
+            }
+            return new RegionalContext(gridHeight, gridWidth, firstRow, rows, scope.keep(ops.indices(order)),
+                    scope.keep(ops.indices(rank)), scope.keep(ops.indices(selfRanges)), scope.keep(ops.indices(crossRanges)),
+                    keys, values, betaSelf, betaCross);
+        }
+    }
+
+    /**
      * The conditioning of one step: {@code t6 [B, 6, D]} (per-block modulation before the blocks'
      * tables are added) and {@code embedded [B, 1, D]} (the final layer's modulation input).
      * {@code resolution} ([B·2] height, width in pixels) and {@code aspectRatio} ([B]) are only used
@@ -171,6 +253,15 @@ public final class PixArtTransformer {
      * {@code [B, out_channels, H, W]}.
      */
     public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning) {
+        return forward(latents, caption, conditioning, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, CaptionContext, Conditioning)}, with regional attention on the rows
+     * of {@code regional} (layout.md §3.4); null runs the plain model. Rows outside the regional range
+     * compute exactly what the plain model computes.
+     */
+    public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning, RegionalContext regional) {
         int[] ls = latents.shape();
         int batch = ls[0];
         int p = config.patchSize();
@@ -183,6 +274,12 @@ public final class PixArtTransformer {
         }
         int h = ls[2] / p;
         int w = ls[3] / p;
+        if (regional != null && (regional.gridHeight() != h || regional.gridWidth() != w
+                || regional.firstRow() + regional.rows() > batch)) {
+            throw new IllegalArgumentException("regional context for a " + regional.gridHeight() + "×" + regional.gridWidth()
+                    + " token grid, rows [" + regional.firstRow() + ", " + (regional.firstRow() + regional.rows())
+                    + ") does not fit latents " + java.util.Arrays.toString(ls));
+        }
         int d = config.hiddenSize();
         Tensor x = ops.imageToTokens(ops.conv2d(latents, patchWeight, patchBias, p, 0));
         x = ops.add(x, positions(h, w));
@@ -194,12 +291,30 @@ public final class PixArtTransformer {
             try (Ops.Scope scope = ops.scope()) {
                 Tensor mod = ops.add(conditioning.t6(), b.scaleShift());
                 Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
-                Tensor att = ops.attention(apply(b.q(), n), apply(b.k(), n), apply(b.v(), n), config.numHeads(),
-                        scale, null, null);
+                Tensor q = apply(b.q(), n);
+                Tensor k = apply(b.k(), n);
+                Tensor v = apply(b.v(), n);
+                Tensor att = ops.attention(q, k, v, config.numHeads(), scale, null, null);
+                if (regional != null && regional.regionalSelfAttention()) {
+                    // Each token attends to its own region's tokens only, blended before to_out.
+                    Tensor reg = ops.rangedAttention(ops.gatherTokens(q, regional.firstRow(), regional.rows(), regional.order()),
+                            ops.gatherTokens(k, regional.firstRow(), regional.rows(), regional.order()),
+                            ops.gatherTokens(v, regional.firstRow(), regional.rows(), regional.order()),
+                            config.numHeads(), scale, regional.selfRanges());
+                    ops.blendTokensInPlace(att, regional.firstRow(), regional.betaSelf(), reg, regional.rank());
+                }
                 ops.addGatedInPlace(x, mod, 2, apply(b.out(), att));
                 // Cross-attention reads the residual stream directly: no norm, no gate.
-                Tensor cross = ops.attention(apply(b.crossQ(), x), caption.keys()[l], caption.values()[l],
+                Tensor crossQ = apply(b.crossQ(), x);
+                Tensor cross = ops.attention(crossQ, caption.keys()[l], caption.values()[l],
                         config.numHeads(), scale, caption.keyBias(), null);
+                if (regional != null && regional.regionalCrossAttention()) {
+                    // Each token reads its own region's caption only (region 0: the background's).
+                    Tensor reg = ops.rangedAttention(
+                            ops.gatherTokens(crossQ, regional.firstRow(), regional.rows(), regional.order()),
+                            regional.keys()[l], regional.values()[l], config.numHeads(), scale, regional.crossRanges());
+                    ops.blendTokensInPlace(cross, regional.firstRow(), regional.betaCross(), reg, regional.rank());
+                }
                 ops.addInPlace(x, apply(b.crossOut(), cross));
                 n = ops.layerNormModulate(x, mod, 3, 4, eps);
                 ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
