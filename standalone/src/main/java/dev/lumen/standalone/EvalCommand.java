@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code ./lumen eval}: the adherence benchmarks, one subcommand each. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Score generated images for prompt and layout adherence (benchmark tables on stdout).",
-        subcommands = {EvalPromptsCommand.class})
+        subcommands = {EvalPromptsCommand.class, EvalLayoutCommand.class})
 final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
