@@ -19,12 +19,15 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/layouts}: plan a layout from a prompt; {@code POST /v1/layouts/validate}: check
  * and normalise a user layout, or say exactly what is wrong with it (400, every problem under
- * {@code errors} with its field). Planning is CPU work of well under a millisecond per request
- * (a parse and at most eight placements of ≤ 16 boxes), so it runs on the request thread.
+ * {@code errors} with its field). Planning is CPU work of a few milliseconds (a parse and eight
+ * candidate placements of ≤ 16 boxes), so it moves off the Netty event loop to Reactor's parallel
+ * scheduler, which is meant for CPU-bound work.
  */
 @RestController
 public class LayoutsController {
@@ -43,31 +46,35 @@ public class LayoutsController {
 
     @PostMapping(path = "/v1/layouts", produces = MediaType.APPLICATION_JSON_VALUE)
     public Mono<PlanResult> plan(ServerWebExchange exchange) {
-        return JsonRequests.object(exchange.getRequest(), properties.maxBodyBytes(), PLAN_FIELDS).map(body -> {
-            String prompt = JsonRequests.string(body, "prompt", properties.maxPromptChars(), true);
-            int width = JsonRequests.integer(body, "width", 16, MAX_SIDE, properties.defaultSide());
-            int height = JsonRequests.integer(body, "height", 16, MAX_SIDE, properties.defaultSide());
-            int maxRegions = JsonRequests.integer(body, "max_regions", 1, properties.maxRegions(), properties.maxRegions());
-            String planner = JsonRequests.string(body, "planner", 16, false);
-            if (planner != null && !planner.equals("auto") && !planner.equals("rule")) {
-                throw ProblemException.invalid("planner", planner.equals("llm")
-                        ? "\"llm\" is not available: this layout-service has no LLM planner; use \"rule\" or \"auto\""
-                        : "must be \"auto\" or \"rule\"");
-            }
-            long t0 = System.nanoTime();
-            PlanResult result;
-            try {
-                result = planning.plan(new PlanRequest(prompt, width, height, maxRegions));
-            } catch (NothingToPlaceException e) {
-                throw new ProblemException(HttpStatus.UNPROCESSABLE_CONTENT, "layout-not-planned", e.getMessage(),
-                        Map.of("field", "prompt", "unknown_words", e.unknownWords()));
-            }
-            log.atInfo().addKeyValue("regions", result.layout().regions().size())
-                    .addKeyValue("score", result.scores().score()).addKeyValue("warnings", result.warnings().size())
-                    .addKeyValue("unknownWords", result.ir().unknownWords())
-                    .addKeyValue("us", (System.nanoTime() - t0) / 1000).log("layout planned");
-            return result;
-        });
+        return JsonRequests.object(exchange.getRequest(), properties.maxBodyBytes(), PLAN_FIELDS)
+                .publishOn(Schedulers.parallel())
+                .map(this::plan);
+    }
+
+    private PlanResult plan(JsonNode body) {
+        String prompt = JsonRequests.string(body, "prompt", properties.maxPromptChars(), true);
+        int width = JsonRequests.integer(body, "width", 16, MAX_SIDE, properties.defaultSide());
+        int height = JsonRequests.integer(body, "height", 16, MAX_SIDE, properties.defaultSide());
+        int maxRegions = JsonRequests.integer(body, "max_regions", 1, properties.maxRegions(), properties.maxRegions());
+        String planner = JsonRequests.string(body, "planner", 16, false);
+        if (planner != null && !planner.equals("auto") && !planner.equals("rule")) {
+            throw ProblemException.invalid("planner", planner.equals("llm")
+                    ? "\"llm\" is not available: this layout-service has no LLM planner; use \"rule\" or \"auto\""
+                    : "must be \"auto\" or \"rule\"");
+        }
+        long t0 = System.nanoTime();
+        PlanResult result;
+        try {
+            result = planning.plan(new PlanRequest(prompt, width, height, maxRegions));
+        } catch (NothingToPlaceException e) {
+            throw new ProblemException(HttpStatus.UNPROCESSABLE_CONTENT, "layout-not-planned", e.getMessage(),
+                    Map.of("field", "prompt", "unknown_words", e.unknownWords()));
+        }
+        log.atInfo().addKeyValue("regions", result.layout().regions().size())
+                .addKeyValue("score", result.scores().score()).addKeyValue("warnings", result.warnings().size())
+                .addKeyValue("unknownWords", result.ir().unknownWords())
+                .addKeyValue("us", (System.nanoTime() - t0) / 1000).log("layout planned");
+        return result;
     }
 
     @PostMapping(path = "/v1/layouts/validate", produces = MediaType.APPLICATION_JSON_VALUE)
