@@ -210,7 +210,9 @@ class GatewayLayoutTest {
                 }).returnResult();
         assertThat(text.getStatus().value()).isEqualTo(415);
 
-        http.get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()
+        // The first /v3/api-docs builds the document, which takes a while on a loaded two-core machine.
+        http.mutate().responseTimeout(Duration.ofSeconds(90)).build()
+                .get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.paths['/v1/layouts'].post").exists()
                 .jsonPath("$.paths['/v1/layouts/validate'].post").exists()
                 .jsonPath("$.components.schemas.LayoutRegion.properties.box.maxItems").isEqualTo(4);
