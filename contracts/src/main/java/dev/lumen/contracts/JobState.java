@@ -18,5 +18,5 @@ public record JobState(String schema, @JsonProperty(required = true) String jobI
                        @JsonProperty(required = true) Instant updatedAt,
                        @JsonProperty(required = true) int attempts, Integer step, Integer steps,
                        String previewPng, List<ImageRef> images, ErrorInfo error, Double engineMs) implements Message {
-    public static final String SCHEMA = "lumen.job-state/v1";
+    public static final String SCHEMA = "lumen.job-state/v1.1";
 }

@@ -2,9 +2,15 @@ package dev.lumen.contracts;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.lang.reflect.RecordComponent;
+import dev.lumen.contracts.layout.LayoutLimits;
+import dev.lumen.contracts.layout.LayoutProblem;
+import dev.lumen.contracts.layout.LayoutValidator;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
@@ -14,12 +20,20 @@ import tools.jackson.databind.cfg.EnumFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * JSON encoding of Lumen's Kafka messages, following the schemas in {@code schemas/*.v1.json}.
+ * JSON encoding of Lumen's Kafka messages, following the schemas in {@code schemas/}.
  * Reading checks the {@code schema} field against the expected type before binding, so a producer
- * on a newer major version is refused clearly instead of half-read; unknown fields are tolerated
- * (additive changes within a version). Fields marked {@code @JsonProperty(required = true)} must be
- * present and non-null in both directions, so a producer cannot emit what its consumers would
- * refuse. Every failure is a {@link ContractException} that names the message type and the field.
+ * on another major version, or on a newer minor one, is refused clearly instead of half-read.
+ *
+ * <p>Versions are {@code lumen.<type>/v<major>[.<minor>]}. A minor version only adds optional
+ * fields, so a reader accepts every minor version up to its own (a {@code v1} message reads as
+ * {@code v1.1}, its new fields absent) and writes its own. It refuses a newer minor version
+ * although it could parse it, because ignoring a field it does not know (a layout's
+ * {@code control}, say) would silently do less than asked: upgrade consumers before producers.
+ * Unknown fields are otherwise tolerated. Fields marked {@code @JsonProperty(required = true)} must
+ * be present and non-null in both directions, and layouts in a spec must follow
+ * {@link LayoutValidator} at {@link LayoutLimits#HARD}, so a producer cannot emit what its
+ * consumers would refuse. Every failure is a {@link ContractException} that names the message type
+ * and the field.
  */
 public final class Messages {
     private static final JsonMapper JSON = JsonMapper.builder()
@@ -40,6 +54,8 @@ public final class Messages {
             ControlMessage.class, ControlMessage.SCHEMA,
             DeadLetter.class, DeadLetter.SCHEMA);
 
+    private static final Pattern VERSION = Pattern.compile("(lumen\\.[a-z-]+)/v(\\d{1,4})(?:\\.(\\d{1,4}))?");
+
     private Messages() {
     }
 
@@ -54,8 +70,9 @@ public final class Messages {
     }
 
     /**
-     * The class-path resource holding a message type's JSON schema (draft 2020-12), named after its
-     * {@code schema} value: {@code lumen.job-submitted/v1} → {@code schemas/job-submitted.v1.json}.
+     * The class-path resource holding the JSON schema (draft 2020-12) of the version a message type
+     * writes, named after its {@code schema} value: {@code lumen.job-submitted/v1.1} →
+     * {@code schemas/job-submitted.v1.1.json}. Older versions keep their files.
      */
     public static String schemaResource(Class<? extends Message> type) {
         return "schemas/" + schemaOf(type).substring("lumen.".length()).replace('/', '.') + ".json";
@@ -73,6 +90,7 @@ public final class Messages {
             throw new ContractException(type + " must carry schema \"" + expected + "\", not \"" + message.schema() + "\"");
         }
         requirePresent(type, message, "");
+        requireValidLayouts(type, message);
         try {
             return JSON.writeValueAsBytes(message);
         } catch (JacksonException e) {
@@ -103,8 +121,9 @@ public final class Messages {
             throw new ContractException(name + ": field \"schema\" is missing, expected \"" + expected + "\"");
         }
         if (!expected.equals(schema.asString())) {
-            throw new ContractException(name + ": schema is \"" + schema.asString() + "\", expected \"" + expected
-                    + "\" (a producer on another version?)");
+            checkOlderMinor(name, schema.asString(), expected);
+            // An older minor version is a valid message of the current one (minor versions only add optional fields).
+            ((tools.jackson.databind.node.ObjectNode) tree).put("schema", expected);
         }
         T message;
         try {
@@ -114,7 +133,61 @@ public final class Messages {
             throw new ContractException(name + ": does not follow " + expected + at + ": " + e.getOriginalMessage(), e);
         }
         requirePresent(name, message, "");
+        requireValidLayouts(name, message);
         return message;
+    }
+
+    /** Accepts {@code read} if it is {@code expected}'s type and major version at an older minor version. */
+    private static void checkOlderMinor(String type, String read, String expected) {
+        Matcher r = VERSION.matcher(read);
+        Matcher e = VERSION.matcher(expected);
+        if (!e.matches()) {
+            throw new IllegalStateException("malformed schema constant " + expected);
+        }
+        if (r.matches() && r.group(1).equals(e.group(1)) && r.group(2).equals(e.group(2))) {
+            int readMinor = r.group(3) == null ? 0 : Integer.parseInt(r.group(3));
+            int ownMinor = e.group(3) == null ? 0 : Integer.parseInt(e.group(3));
+            if (readMinor <= ownMinor) {
+                return;
+            }
+            throw new ContractException(type + ": schema is \"" + read + "\", newer than this reader's \"" + expected
+                    + "\"; it may carry fields this reader would ignore (upgrade consumers before producers)");
+        }
+        throw new ContractException(type + ": schema is \"" + read + "\", expected \"" + expected
+                + "\" (a producer on another version?)");
+    }
+
+    /** The specs a message carries: one for a job or its state, one per job for a task. */
+    private static List<Map.Entry<String, GenerationSpec>> specs(Message message) {
+        return switch (message) {
+            case JobSubmitted j -> j.spec() == null ? List.of() : List.of(Map.entry("spec", j.spec()));
+            case JobState s -> s.spec() == null ? List.of() : List.of(Map.entry("spec", s.spec()));
+            case TaskMessage t -> {
+                List<Map.Entry<String, GenerationSpec>> out = new java.util.ArrayList<>();
+                for (int i = 0; i < t.jobs().size(); i++) {
+                    TaskMessage.TaskJob job = t.jobs().get(i);
+                    if (job != null && job.spec() != null) {
+                        out.add(Map.entry("jobs[" + i + "].spec", job.spec()));
+                    }
+                }
+                yield out;
+            }
+            default -> List.of();
+        };
+    }
+
+    private static void requireValidLayouts(String type, Message message) {
+        for (Map.Entry<String, GenerationSpec> spec : specs(message)) {
+            if (spec.getValue().layout() == null) {
+                continue;
+            }
+            List<LayoutProblem> problems = LayoutValidator.check(spec.getValue().layout(), LayoutLimits.HARD,
+                    spec.getKey() + ".layout");
+            if (!problems.isEmpty()) {
+                throw new ContractException(type + ": " + problems.getFirst()
+                        + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
+            }
+        }
     }
 
     public static String text(byte[] bytes) {

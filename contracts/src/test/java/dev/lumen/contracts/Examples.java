@@ -1,5 +1,10 @@
 package dev.lumen.contracts;
 
+import dev.lumen.contracts.layout.Box;
+import dev.lumen.contracts.layout.Control;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.contracts.layout.Overlap;
+import dev.lumen.contracts.layout.Region;
 import java.time.Instant;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
@@ -20,11 +25,15 @@ final class Examples {
     static GenerationSpec spec() {
         return new GenerationSpec("PixArt-alpha/PixArt-LCM-XL-2-1024-MS", "a cozy desk by a window, rain outside",
                 "blurry, low quality", 2, 1024, 768, 4, 1.0, "lcm", 1_234_567_890_123L, 5,
-                json("""
-                        {"caption": "a cozy desk by a window",
-                         "regions": [{"box": [0.05, 0.55, 0.45, 0.95], "caption": "a green mug"},
-                                     {"box": [0.50, 0.10, 0.95, 0.60], "caption": "a window with rain"}]}"""),
+                layout(),
                 json("{\"default\": 1.0, \"layers\": {\"0-13\": 0.5}}"));
+    }
+
+    static Layout layout() {
+        return new Layout("a cozy desk by a window", "a wooden desk in a dim room",
+                List.of(new Region(new Box(0.05, 0.55, 0.45, 0.95), "a green mug", "mug"),
+                        new Region(new Box(0.50, 0.10, 0.95, 0.60), "a window with rain")),
+                new Control(0.8, 600, true, Overlap.SMALLEST_WINS));
     }
 
     static GenerationSpec plainSpec() {
@@ -89,14 +98,14 @@ final class Examples {
     /** Every message type at least once, with the file name of its schema. */
     static List<Example> all() {
         return List.of(
-                new Example("job-submitted.v1.json", jobSubmitted()),
-                new Example("job-submitted.v1.json", new JobSubmitted(JOB, TENANT, plainSpec(), SUBMITTED, null, null, null)),
-                new Example("task.v1.json", task()),
+                new Example("job-submitted.v1.1.json", jobSubmitted()),
+                new Example("job-submitted.v1.1.json", new JobSubmitted(JOB, TENANT, plainSpec(), SUBMITTED, null, null, null)),
+                new Example("task.v1.1.json", task()),
                 new Example("worker-event.v1.json", progress()),
                 new Example("worker-event.v1.json", completed()),
                 new Example("worker-event.v1.json", failed()),
-                new Example("job-state.v1.json", running()),
-                new Example("job-state.v1.json", succeeded()),
+                new Example("job-state.v1.1.json", running()),
+                new Example("job-state.v1.1.json", succeeded()),
                 new Example("control.v1.json", cancel()),
                 new Example("dead-letter.v1.json", deadLetter()));
     }

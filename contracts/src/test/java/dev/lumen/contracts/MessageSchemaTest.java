@@ -76,7 +76,8 @@ class MessageSchemaTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"common.v1.json", "job-submitted.v1.json", "task.v1.json", "worker-event.v1.json",
-            "job-state.v1.json", "control.v1.json", "dead-letter.v1.json"})
+            "job-state.v1.json", "control.v1.json", "dead-letter.v1.json", "job-submitted.v1.1.json", "task.v1.1.json",
+            "job-state.v1.1.json"})
     void schemaFilesAreValidDraft2020_12(String file) throws IOException {
         Schema metaSchema = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("schemas/" + file)) {
@@ -92,13 +93,13 @@ class MessageSchemaTest {
     @Test
     void schemaRefusesAnotherVersion() {
         ObjectNode json = edited(Examples.jobSubmitted(), j -> j.put("schema", "lumen.job-submitted/v2"));
-        assertThat(validate("job-submitted.v1.json", json)).extracting(Error::getKeyword).contains("const");
+        assertThat(validate("job-submitted.v1.1.json", json)).extracting(Error::getKeyword).contains("const");
     }
 
     @Test
     void schemaRefusesAMissingRequiredField() {
         ObjectNode json = edited(Examples.task(), j -> ((ObjectNode) j.get("jobs").get(0).get("spec")).remove("model"));
-        assertThat(validate("task.v1.json", json)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("task.v1.1.json", json)).extracting(Error::getKeyword).contains("required");
     }
 
     @Test
@@ -112,14 +113,14 @@ class MessageSchemaTest {
     @Test
     void schemaRefusesUpperCaseEnums() {
         ObjectNode json = edited(Examples.succeeded(), j -> j.put("status", "SUCCEEDED"));
-        assertThat(validate("job-state.v1.json", json)).extracting(Error::getKeyword).contains("enum");
+        assertThat(validate("job-state.v1.1.json", json)).extracting(Error::getKeyword).contains("enum");
     }
 
     @Test
     void schemaRefusesIdsThatCouldEscapeAnObjectKey() {
         for (String id : Arrays.asList("../other-tenant", "a/b", "", ".hidden")) {
             ObjectNode json = edited(Examples.jobSubmitted(), j -> j.put("tenant", id));
-            assertThat(validate("job-submitted.v1.json", json)).as(id).extracting(Error::getKeyword).contains("pattern");
+            assertThat(validate("job-submitted.v1.1.json", json)).as(id).extracting(Error::getKeyword).contains("pattern");
         }
     }
 
@@ -135,6 +136,37 @@ class MessageSchemaTest {
     void schemaChecksLayoutBoxes() {
         ObjectNode json = edited(Examples.jobSubmitted(),
                 j -> ((ObjectNode) j.get("spec").get("layout").get("regions").get(0)).putArray("box").add(0.1).add(1.5));
-        assertThat(validate("job-submitted.v1.json", json)).isNotEmpty();
+        assertThat(validate("job-submitted.v1.1.json", json)).isNotEmpty();
+        ObjectNode overlap = edited(Examples.jobSubmitted(),
+                j -> ((ObjectNode) j.get("spec").get("layout").get("control")).put("overlap", "largest-wins"));
+        assertThat(validate("job-submitted.v1.1.json", overlap)).extracting(Error::getKeyword).contains("enum");
+        ObjectNode strength = edited(Examples.jobSubmitted(),
+                j -> ((ObjectNode) j.get("spec").get("layout").get("control")).put("strength", 1.5));
+        assertThat(validate("job-submitted.v1.1.json", strength)).isNotEmpty();
+    }
+
+    @Test
+    void theLayoutTravelsInItsPublicJsonForm() {
+        JsonNode layout = tree(Examples.task()).get("jobs").get(0).get("spec").get("layout");
+        assertThat(layout.get("regions").get(0).get("box").toString()).isEqualTo("[0.05,0.55,0.45,0.95]");
+        assertThat(layout.get("regions").get(0).get("id").asString()).isEqualTo("mug");
+        assertThat(layout.get("regions").get(1).has("id")).isFalse();
+        assertThat(layout.get("control").toString())
+                .isEqualTo("{\"strength\":0.8,\"until_t\":600,\"self_attention\":true,\"overlap\":\"smallest-wins\"}");
+        assertThat(layout.get("background").asString()).isEqualTo("a wooden desk in a dim room");
+    }
+
+    @Test
+    void aVersion1MessageStillFollowsItsOwnSchema() {
+        // What a v1 gateway wrote: no caption, no background, no control.
+        ObjectNode v1 = edited(Examples.jobSubmitted(), j -> {
+            j.put("schema", "lumen.job-submitted/v1");
+            ObjectNode layout = (ObjectNode) j.get("spec").get("layout");
+            layout.remove("caption");
+            layout.remove("background");
+            layout.remove("control");
+            ((ObjectNode) layout.get("regions").get(0)).remove("id");
+        });
+        assertThat(validate("job-submitted.v1.json", v1)).as(v1.toString()).isEmpty();
     }
 }

@@ -3,7 +3,11 @@ package dev.lumen.contracts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lumen.contracts.layout.Box;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.contracts.layout.Region;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -52,8 +56,68 @@ class MessagesTest {
         json.put("schema", "lumen.job-submitted/v2");
         assertThatThrownBy(() -> Messages.decode(bytes(json), JobSubmitted.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessage("JobSubmitted: schema is \"lumen.job-submitted/v2\", expected \"lumen.job-submitted/v1\""
+                .hasMessage("JobSubmitted: schema is \"lumen.job-submitted/v2\", expected \"lumen.job-submitted/v1.1\""
                         + " (a producer on another version?)");
+    }
+
+    @Test
+    void readsAnOlderMinorVersionAsTheCurrentOne() {
+        // A task as a v1 scheduler wrote it: its layout has no caption (the prompt stands in) and none of v1.1's fields.
+        String v1 = """
+                {"schema": "lumen.task/v1", "taskId": "task-1", "pool": "pixart", "attempt": 0,
+                 "jobs": [{"jobId": "job-1", "tenant": "acme", "spec": {"model": "m", "prompt": "a desk", "n": 1,
+                   "width": 512, "height": 512, "steps": 4, "guidanceScale": 1.0, "sampler": "lcm", "seed": 7,
+                   "priority": 0, "layout": {"regions": [{"box": [0.1, 0.2, 0.5, 0.6], "caption": "a mug"}]}}}]}""";
+        TaskMessage task = Messages.decode(v1.getBytes(StandardCharsets.UTF_8), TaskMessage.class);
+        assertThat(task.schema()).isEqualTo(TaskMessage.SCHEMA);
+        Layout layout = task.jobs().getFirst().spec().layout();
+        assertThat(layout.caption()).isEqualTo("a desk");
+        assertThat(layout.regions().getFirst().box()).isEqualTo(new Box(0.1, 0.2, 0.5, 0.6));
+        assertThat(layout.control()).isNull();
+        // Re-encoded, it is a v1.1 message.
+        assertThat(tree(task).get("schema").asString()).isEqualTo("lumen.task/v1.1");
+    }
+
+    @Test
+    void refusesANewerMinorVersion() {
+        ObjectNode json = tree(Examples.task());
+        json.put("schema", "lumen.task/v1.2");
+        assertThatThrownBy(() -> Messages.decode(bytes(json), TaskMessage.class))
+                .isInstanceOf(ContractException.class)
+                .hasMessage("TaskMessage: schema is \"lumen.task/v1.2\", newer than this reader's \"lumen.task/v1.1\";"
+                        + " it may carry fields this reader would ignore (upgrade consumers before producers)");
+        ObjectNode event = tree(Examples.completed());
+        event.put("schema", "lumen.worker-event/v1.1");
+        assertThatThrownBy(() -> Messages.decode(bytes(event), WorkerEvent.class))
+                .hasMessageContaining("newer than this reader's \"lumen.worker-event/v1\"");
+    }
+
+    @Test
+    void refusesAnInvalidLayoutInEitherDirection() {
+        ObjectNode json = tree(Examples.task());
+        ((ObjectNode) json.get("jobs").get(1).get("spec").get("layout").get("regions").get(1))
+                .putArray("box").add(0.5).add(0.1).add(0.4).add(0.6);
+        assertThatThrownBy(() -> Messages.decode(bytes(json), TaskMessage.class))
+                .isInstanceOf(ContractException.class)
+                .hasMessage("TaskMessage: jobs[1].spec.layout.regions[1].box.x1 must be greater than x0 = 0.5, not 0.4"
+                        + " (boxes are [x0, y0, x1, y1])");
+
+        Layout tiny = new Layout("a desk", List.of(new Region(new Box(0.1, 0.1, 0.12, 0.5), "a pen")));
+        GenerationSpec spec = new GenerationSpec("m", "a desk", null, 1, 512, 512, 4, 1, "lcm", 1, 0, tiny, null);
+        assertThatThrownBy(() -> Messages.encode(new JobSubmitted(Examples.JOB, Examples.TENANT, spec, Examples.SUBMITTED,
+                null, null, null)))
+                .isInstanceOf(ContractException.class)
+                .hasMessageStartingWith("JobSubmitted: spec.layout.regions[0].box is 0.02 wide; a side must be at least 1/32");
+    }
+
+    @Test
+    void refusesAnUnknownOverlapRule() {
+        ObjectNode json = tree(Examples.jobSubmitted());
+        ((ObjectNode) json.get("spec").get("layout").get("control")).put("overlap", "largest-wins");
+        assertThatThrownBy(() -> Messages.decode(bytes(json), JobSubmitted.class))
+                .isInstanceOf(ContractException.class)
+                .hasMessageContaining("spec.layout.control.overlap")
+                .hasMessageContaining("largest-wins");
     }
 
     @Test
@@ -61,7 +125,7 @@ class MessagesTest {
         byte[] event = Messages.encode(Examples.completed());
         assertThatThrownBy(() -> Messages.decode(event, JobState.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessageContaining("schema is \"lumen.worker-event/v1\", expected \"lumen.job-state/v1\"");
+                .hasMessageContaining("schema is \"lumen.worker-event/v1\", expected \"lumen.job-state/v1.1\"");
     }
 
     @Test
@@ -163,11 +227,11 @@ class MessagesTest {
 
     @Test
     void encodingRefusesAWrongSchemaOrAMissingRequiredField() {
-        JobState wrong = new JobState("lumen.job-state/v0", Examples.JOB, Examples.TENANT, JobStatus.QUEUED,
+        JobState wrong = new JobState("lumen.job-state/v1", Examples.JOB, Examples.TENANT, JobStatus.QUEUED,
                 Examples.spec(), Examples.SUBMITTED, Examples.SUBMITTED, 0, null, null, null, null, null, null);
         assertThatThrownBy(() -> Messages.encode(wrong))
                 .isInstanceOf(ContractException.class)
-                .hasMessage("JobState must carry schema \"lumen.job-state/v1\", not \"lumen.job-state/v0\"");
+                .hasMessage("JobState must carry schema \"lumen.job-state/v1.1\", not \"lumen.job-state/v1\"");
 
         GenerationSpec noPrompt = new GenerationSpec("m", null, null, 1, 512, 512, 4, 1, "lcm", 1, 0, null, null);
         JobSubmitted incomplete = new JobSubmitted(Examples.JOB, Examples.TENANT, noPrompt, Examples.SUBMITTED,

@@ -1,6 +1,7 @@
 package dev.lumen.worker;
 
 import dev.lumen.contracts.GenerationSpec;
+import dev.lumen.contracts.layout.Layout;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.pipeline.GenerationListener;
 import dev.lumen.engine.pipeline.GenerationRequest;
@@ -124,11 +125,10 @@ final class LoadedModel implements AutoCloseable {
         if (spec.prompt() == null) {
             throw new InvalidSpecException("invalid_prompt", "prompt is missing");
         }
-        // The engine has no layout or token-density controls wired to the pipeline yet; generating
-        // without them would silently ignore what the client asked for.
-        if (spec.layout() != null && !spec.layout().isNull()) {
-            throw new InvalidSpecException("layout_not_supported", "this worker cannot run layouts yet");
-        }
+        // Maps the layout now, so a layout the engine cannot run fails before STARTED, not mid-task.
+        regionalLayout(spec.layout());
+        // The engine has no token-density control wired to the pipeline yet; generating without it
+        // would silently ignore what the client asked for.
         if (spec.tokenDensity() != null && !spec.tokenDensity().isNull()) {
             throw new InvalidSpecException("token_density_not_supported", "this worker cannot run token density yet");
         }
@@ -140,8 +140,30 @@ final class LoadedModel implements AutoCloseable {
      * so a job's images do not depend on which other jobs share its task.
      */
     static GenerationRequest request(GenerationSpec spec) {
+        Object regional = regionalLayout(spec.layout()); // LEAD (issue 8): pass into the request, see regionalLayout
         return new GenerationRequest(Collections.nCopies(spec.n(), spec.prompt()), spec.negativePrompt(), spec.steps(),
                 spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null);
+    }
+
+    /**
+     * The one place where a job's layout meets the engine (issue 8): maps the contract's
+     * {@link Layout} (validated by the codec: output-relative boxes {@code [x0, y0, x1, y1]}, the
+     * global caption, optional background, and {@code control} knobs: {@code strength} = 1 − β for
+     * both attentions, {@code untilT}, {@code selfAttention}, {@code overlap}; any of them null for the
+     * engine default) onto the engine's regional-attention input. {@code null} for no layout.
+     *
+     * <p>LEAD (issue 8): the engine type ({@code dev.lumen.engine.layout.RegionalLayout} on the
+     * engine's {@code GenerationRequest}) is being written separately. Once it lands, build it here
+     * from {@code layout}, give this method that return type, and pass the result into the
+     * {@code GenerationRequest} built by {@link #request}. Until then a layout job fails (poison,
+     * not retried) rather than being generated as a plain prompt with its layout silently ignored.
+     */
+    static Object regionalLayout(Layout layout) {
+        if (layout == null) {
+            return null;
+        }
+        throw new InvalidSpecException("layout_not_supported", "layout prompts need engine regional attention,"
+                + " which this worker's engine does not have yet");
     }
 
     /** Runs one job (validated) on its sampler's pipeline. */

@@ -1,5 +1,6 @@
 package dev.lumen.gateway;
 
+import dev.lumen.contracts.layout.LayoutLimits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -23,6 +24,7 @@ import org.springframework.validation.annotation.Validated;
  * @param limits         the documented request limits (see the ADR 0004)
  * @param auth           API keys or the localhost-only no-auth mode
  * @param models         the models offered, each with its worker pool and defaults; the first is the default
+ * @param layoutService  where layout-service answers ({@code "layout": "auto"} and the {@code /v1/layouts} proxy)
  * @param syncWait       how long {@code POST /v1/images/generations} waits for a result before answering 202
  * @param quotaRetryAfter the {@code Retry-After} sent when a key's queue quota is full (no better estimate exists)
  */
@@ -33,6 +35,7 @@ public record GatewayProperties(@Valid @NotNull @DefaultValue Kafka kafka,
                                 @Valid @NotNull @DefaultValue Limits limits,
                                 @Valid @NotNull @DefaultValue Auth auth,
                                 @Valid @NotEmpty List<Model> models,
+                                @Valid @NotNull @DefaultValue LayoutService layoutService,
                                 @NotNull @DefaultValue("60s") Duration syncWait,
                                 @NotNull @DefaultValue("5s") Duration quotaRetryAfter) {
 
@@ -97,6 +100,23 @@ public record GatewayProperties(@Valid @NotNull @DefaultValue Kafka kafka,
         }
     }
 
+    /**
+     * The layout-service the gateway calls for {@code "layout": "auto"} and proxies
+     * {@code POST /v1/layouts[/validate]} to. Without a {@code url} both answer 503 naming this
+     * property, and jobs with a layout object still work.
+     *
+     * @param url     base URL, e.g. {@code http://layout-service:8081}; empty for none
+     * @param timeout how long one call may take before the request fails with 503 (nothing is queued)
+     */
+    public record LayoutService(URI url, @NotNull @DefaultValue("5s") Duration timeout) {
+        public LayoutService {
+            requirePositive(timeout, "lumen.gateway.layout-service.timeout");
+            if (url != null && (url.getScheme() == null || !url.getScheme().matches("https?") || url.getHost() == null)) {
+                throw new IllegalArgumentException("lumen.gateway.layout-service.url must be an http(s) URL with a host: " + url);
+            }
+        }
+    }
+
     /** Request limits; every violation answers 400 naming the field and the limit. */
     public record Limits(@Min(1) @Max(100_000) @DefaultValue("2000") int maxPromptChars,
                          @Min(1) @Max(100_000) @DefaultValue("2000") int maxNegativePromptChars,
@@ -109,7 +129,8 @@ public record GatewayProperties(@Valid @NotNull @DefaultValue Kafka kafka,
                          @Min(0) @DefaultValue("9007199254740992") long maxSeed,
                          @DefaultValue("-10") int minPriority,
                          @DefaultValue("10") int maxPriority,
-                         @Min(1) @Max(64) @DefaultValue("16") int maxLayoutRegions,
+                         @Min(1) @Max(LayoutLimits.HARD_MAX_REGIONS) @DefaultValue("10") int maxLayoutRegions,
+                         @Min(1) @Max(2000) @DefaultValue("400") int maxRegionCaptionChars,
                          @Min(1024) @Max(16 * 1024 * 1024) @DefaultValue("65536") int maxBodyBytes) {
         public Limits {
             if (minSide > maxSide) {
@@ -119,6 +140,11 @@ public record GatewayProperties(@Valid @NotNull @DefaultValue Kafka kafka,
                 throw new IllegalArgumentException("lumen.gateway.limits: min-priority " + minPriority
                         + " > max-priority " + maxPriority);
             }
+        }
+
+        /** The layout rules of this gateway: its region count, the prompt limit for the global caption. */
+        public LayoutLimits layoutLimits() {
+            return new LayoutLimits(maxLayoutRegions, maxPromptChars, maxRegionCaptionChars);
         }
     }
 

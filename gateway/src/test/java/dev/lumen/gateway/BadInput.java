@@ -29,7 +29,7 @@ final class BadInput {
             {"priority", "11", "-11", "\"1\"", "1.5"},
             {"model", "\"dall-e-3\"", "7", "\"\"", "[\"pixart-512\"]"},
             {"negative_prompt", "5", "[]"},
-            {"layout", "5", "\"x\"", "\"auto\"", "[]", "{\"regions\":[]}", "{\"regions\":[{\"box\":[0.5,0,0.4,1],\"caption\":\"a\"}]}",
+            {"layout", "5", "\"x\"", "\"AUTO\"", "[]", "{\"regions\":[]}", "{\"regions\":[{\"box\":[0.5,0,0.4,1],\"caption\":\"a\"}]}",
                     "{\"regions\":[{\"box\":[0,0,1],\"caption\":\"a\"}]}", "{\"regions\":[{\"box\":[0,0,1,2],\"caption\":\"a\"}]}",
                     "{\"regions\":[{\"box\":[0,0,1,1]}]}", "{\"regions\":[{\"box\":[0,0,1,1],\"caption\":\"a\",\"x\":1}]}",
                     "{\"regions\":[{\"box\":[\"0\",0,1,1],\"caption\":\"a\"}]}", "{\"regions\":5}", "{\"caption\":1,\"regions\":[]}"},

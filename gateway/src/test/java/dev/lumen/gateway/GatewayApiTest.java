@@ -100,7 +100,8 @@ class GatewayApiTest {
         assertThat(job.spec().sampler()).isEqualTo("lcm");
         assertThat(job.spec().guidanceScale()).isEqualTo(3.5);
         assertThat(job.spec().priority()).isEqualTo(2);
-        assertThat(job.spec().layout().get("regions").get(0).get("caption").asString()).isEqualTo("a mug");
+        assertThat(job.spec().layout().regions().getFirst().caption()).isEqualTo("a mug");
+        assertThat(job.spec().layout().caption()).isEqualTo("desk");
         assertThat(job.spec().tokenDensity().get("schedule").size()).isEqualTo(2);
     }
 

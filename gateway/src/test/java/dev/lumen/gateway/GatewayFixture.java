@@ -11,6 +11,7 @@ import dev.lumen.embedded.EmbeddedKafka;
 import dev.lumen.embedded.EmbeddedS3;
 import dev.lumen.embedded.TopicSpec;
 import dev.lumen.gateway.auth.ApiKeyHashes;
+import dev.lumen.layout.LayoutServiceApplication;
 import dev.lumen.storage.images.ImageKeys;
 import dev.lumen.storage.minio.MinioObjectStore;
 import dev.lumen.storage.minio.S3Config;
@@ -38,8 +39,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * One running gateway for a test class, on a real in-process Kafka broker and S3 server: records
- * every message the gateway publishes, and plays the scheduler by publishing job states.
+ * One running gateway for a test class, on a real in-process Kafka broker and S3 server, with a
+ * real layout-service behind it: records every message the gateway publishes, and plays the
+ * scheduler by publishing job states.
  */
 final class GatewayFixture implements AutoCloseable {
     static final String KEY_A = "key-tenant-a";
@@ -53,6 +55,7 @@ final class GatewayFixture implements AutoCloseable {
     final EmbeddedS3 s3;
     final MinioObjectStore store;
     final ConfigurableApplicationContext gateway;
+    final ConfigurableApplicationContext layoutService;
     final int port;
     final List<ConsumerRecord<String, byte[]>> jobs = new CopyOnWriteArrayList<>();
     final List<ConsumerRecord<String, byte[]>> control = new CopyOnWriteArrayList<>();
@@ -77,7 +80,11 @@ final class GatewayFixture implements AutoCloseable {
         }
         recorder = Thread.ofPlatform().name("test-recorder").daemon().start(this::record);
 
+        layoutService = LayoutServiceApplication.start(Map.of("server.port", "0", "server.address", "127.0.0.1",
+                "spring.main.banner-mode", "off"));
         Map<String, Object> props = new HashMap<>();
+        props.put("lumen.gateway.layout-service.url", "http://127.0.0.1:"
+                + layoutService.getEnvironment().getProperty("local.server.port"));
         props.put("server.port", "0");
         props.put("server.address", "127.0.0.1");
         props.put("lumen.gateway.kafka.bootstrap-servers", kafka.bootstrapServers());
@@ -197,6 +204,9 @@ final class GatewayFixture implements AutoCloseable {
     public void close() {
         recording = false;
         gateway.close();
+        if (layoutService.isActive()) {
+            layoutService.close();
+        }
         try {
             recorder.join(5000);
         } catch (InterruptedException e) {

@@ -5,6 +5,7 @@ import dev.lumen.embedded.EmbeddedKafka;
 import dev.lumen.embedded.EmbeddedS3;
 import dev.lumen.embedded.TopicSpec;
 import dev.lumen.gateway.GatewayApplication;
+import dev.lumen.layout.LayoutServiceApplication;
 import dev.lumen.scheduler.Scheduler;
 import dev.lumen.scheduler.SchedulerConfig;
 import dev.lumen.storage.minio.S3Config;
@@ -28,9 +29,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Every Lumen service in one process, on real infrastructure started in-process: a Kafka broker
  * (KRaft, data under {@code dataDir/kafka}, so queued jobs survive a restart), an S3-compatible
- * server (data under {@code dataDir/s3}), the scheduler, one worker serving one model, and the
- * gateway bound to localhost. Services talk to each other only through Kafka and S3, exactly as
- * they do when deployed apart. Closing stops them in reverse order of start.
+ * server (data under {@code dataDir/s3}), the scheduler, one worker serving one model,
+ * layout-service on an ephemeral loopback port, and the gateway bound to localhost. Services talk
+ * to each other only through Kafka, S3 and (gateway → layout-service) HTTP, exactly as they do when
+ * deployed apart. Closing stops them in reverse order of start.
  */
 public final class StandalonePlatform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandalonePlatform.class);
@@ -47,6 +49,7 @@ public final class StandalonePlatform implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Options options;
     private ConfigurableApplicationContext gateway;
+    private ConfigurableApplicationContext layoutService;
     private EmbeddedKafka kafka;
     private EmbeddedS3 s3;
     private SchedulerConfig schedulerConfig;
@@ -89,8 +92,14 @@ public final class StandalonePlatform implements AutoCloseable {
                         Math.min(options.defaultSize(), 256));
         worker = track(Worker.start(workerConfig));
 
+        // Before the gateway, so it is closed after it: the two share Reactor Netty's global resources.
+        layoutService = LayoutServiceApplication.start(Map.of("spring.main.banner-mode", "off",
+                "server.port", "0", "server.address", "127.0.0.1"));
+        started.add(layoutService::close);
+
         Map<String, Object> props = new LinkedHashMap<>();
         props.put("spring.main.banner-mode", "off");
+        props.put("lumen.gateway.layout-service.url", layoutServiceUrl());
         props.put("server.port", Integer.toString(options.httpPort()));
         props.put("server.address", "127.0.0.1");
         props.put("lumen.gateway.kafka.bootstrap-servers", kafka.bootstrapServers());
@@ -108,8 +117,8 @@ public final class StandalonePlatform implements AutoCloseable {
         }
         gateway = GatewayApplication.start(props);
         started.add(gateway::close);
-        LOG.info("standalone platform up: gateway {}, kafka {}, s3 {}, model {} ({})", baseUrl(),
-                kafka.bootstrapServers(), s3.endpoint(), options.modelName(), options.model());
+        LOG.info("standalone platform up: gateway {}, layout-service {}, kafka {}, s3 {}, model {} ({})", baseUrl(),
+                layoutServiceUrl(), kafka.bootstrapServers(), s3.endpoint(), options.modelName(), options.model());
     }
 
     private <T extends AutoCloseable> T track(T resource) {
@@ -120,6 +129,12 @@ public final class StandalonePlatform implements AutoCloseable {
     /** The gateway's base URL, e.g. {@code http://127.0.0.1:8080}. */
     public String baseUrl() {
         int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** layout-service's base URL (loopback, an ephemeral port); the gateway proxies to it. */
+    public String layoutServiceUrl() {
+        int port = ((WebServerApplicationContext) layoutService).getWebServer().getPort();
         return "http://127.0.0.1:" + port;
     }
 

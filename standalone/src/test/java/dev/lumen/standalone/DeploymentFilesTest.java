@@ -151,7 +151,7 @@ class DeploymentFilesTest {
                 assertThat(Files.readString(ignore)).as(ignore + " lets the jar through").contains("!" + jar);
             }
         }
-        assertThat(built).containsExactlyInAnyOrder("gateway", "scheduler", "dit-worker");
+        assertThat(built).containsExactlyInAnyOrder("gateway", "scheduler", "dit-worker", "layout-service");
         assertThat(Files.readString(ROOT.resolve("dit-worker/Dockerfile"))).contains("libvulkan1");
     }
 

@@ -1,7 +1,9 @@
 package dev.lumen.gateway.errors;
 
+import dev.lumen.contracts.layout.InvalidLayoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +29,22 @@ public class ApiException extends RuntimeException {
 
     public static ApiException invalid(String field, String message) {
         return new ApiException(ProblemType.INVALID_REQUEST, "\"" + field + "\" " + message, Map.of("field", field), null);
+    }
+
+    /**
+     * 400 for a layout that breaks the rules: the detail names the first problem, {@code field} its
+     * path, and {@code errors} lists every problem as {@code {field, message}}.
+     */
+    public static ApiException invalidLayout(InvalidLayoutException e) {
+        List<Map<String, String>> errors = e.problems().stream()
+                .map(p -> Map.of("field", p.field(), "message", p.message())).toList();
+        int more = e.problems().size() - 1;
+        String detail = "\"" + e.first().field() + "\" " + e.first().message()
+                + (more > 0 ? " (and " + more + " more problem" + (more > 1 ? "s" : "") + ", see errors)" : "");
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("field", e.first().field());
+        properties.put("errors", errors);
+        return new ApiException(ProblemType.INVALID_REQUEST, detail, properties, null);
     }
 
     public static ApiException notFound(String what) {

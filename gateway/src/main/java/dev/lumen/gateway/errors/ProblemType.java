@@ -20,6 +20,7 @@ public enum ProblemType {
     IDEMPOTENCY_KEY_REUSE("idempotency-key-reuse", HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused with another request"),
     RATE_LIMITED("rate-limited", HttpStatus.TOO_MANY_REQUESTS, "Rate limit exceeded"),
     QUOTA_EXCEEDED("quota-exceeded", HttpStatus.TOO_MANY_REQUESTS, "Queue quota exceeded"),
+    LAYOUT_NOT_PLANNED("layout-not-planned", HttpStatus.UNPROCESSABLE_CONTENT, "No layout could be planned from the prompt"),
     GENERATION_FAILED("generation-failed", HttpStatus.BAD_GATEWAY, "Generation failed"),
     JOB_CANCELLED("job-cancelled", HttpStatus.CONFLICT, "Job cancelled"),
     UNAVAILABLE("unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Temporarily unavailable"),

@@ -1,8 +1,11 @@
 package dev.lumen.gateway.jobs;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lumen.contracts.GenerationSpec;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.gateway.layouts.LayoutDocs;
 import io.swagger.v3.oas.annotations.media.Schema;
 import tools.jackson.databind.JsonNode;
 
@@ -10,7 +13,9 @@ import tools.jackson.databind.JsonNode;
  * A generation request after validation: the body of {@code POST /v1/jobs} and the Lumen part of
  * {@code POST /v1/images/generations}, with defaults filled in from the model. {@code seed} stays
  * {@code null} when the client gave none; the job id then decides it (see {@link JobService}).
- * Also the documented request schema; the JSON names are OpenAI's snake case.
+ * {@code autoLayout} marks {@code "layout": "auto"}: layout-service plans the layout before the job
+ * is submitted ({@link #withLayout}). Also the documented request schema; the JSON names are
+ * OpenAI's snake case.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "What to generate. Limits: prompt and negative_prompt at most 2000 characters; n 1-4; size WxH with"
@@ -26,14 +31,33 @@ public record GenerationRequest(
         @JsonProperty("guidance_scale") @Schema(minimum = "0", maximum = "20") Double guidanceScale,
         @Schema(allowableValues = {"lcm", "dpm-solver"}) String sampler,
         @Schema(minimum = "-10", maximum = "10", defaultValue = "0") Integer priority,
-        @Schema(description = "{caption?, regions: [{box: [x0,y0,x1,y1] in 0..1, caption}]}") JsonNode layout,
+        @Schema(oneOf = {LayoutDocs.Layout.class, String.class}, description = "A layout prompt: an object {caption?,"
+                + " background?, regions: [{box: [x0, y0, x1, y1] as fractions of the image (origin top-left), caption,"
+                + " id?}], control?} (caption defaults to the prompt; 1-10 regions; sides at least 1/32), or \"auto\""
+                + " to have layout-service plan one from the prompt. GET /v1/jobs/{id} shows the layout used.") Layout layout,
+        @JsonIgnore @Schema(hidden = true) boolean autoLayout,
         @JsonProperty("token_density") @Schema(description = "token-density schedule, a JSON object passed to the engine") JsonNode tokenDensity) {
+
+    /** This request with a planned layout in place of {@code "auto"}. */
+    public GenerationRequest withLayout(Layout planned) {
+        return new GenerationRequest(model, prompt, negativePrompt, n, size, seed, steps, guidanceScale, sampler, priority,
+                planned, false, tokenDensity);
+    }
+
+    public int width() {
+        return Integer.parseInt(size.substring(0, size.indexOf('x')));
+    }
+
+    public int height() {
+        return Integer.parseInt(size.substring(size.indexOf('x') + 1));
+    }
 
     /** The engine settings of this request, with the given seed. */
     GenerationSpec toSpec(long effectiveSeed) {
-        int w = Integer.parseInt(size.substring(0, size.indexOf('x')));
-        int h = Integer.parseInt(size.substring(size.indexOf('x') + 1));
-        return new GenerationSpec(model, prompt, negativePrompt, n, w, h, steps, guidanceScale, sampler, effectiveSeed,
+        if (autoLayout) {
+            throw new IllegalStateException("layout \"auto\" must be planned before the job is built");
+        }
+        return new GenerationSpec(model, prompt, negativePrompt, n, width(), height(), steps, guidanceScale, sampler, effectiveSeed,
                 priority, layout, tokenDensity);
     }
 }

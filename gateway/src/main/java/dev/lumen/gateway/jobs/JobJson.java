@@ -5,6 +5,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lumen.contracts.ErrorInfo;
 import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.JobState;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.gateway.layouts.LayoutDocs;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,12 +15,14 @@ import java.util.List;
  * A job as the API shows it: status, progress, image links and the links to follow (Comfy v2's
  * "follow links, don't build URLs"). Built from a {@link JobState}; scheduler bookkeeping and
  * object keys stay inside. {@code engine_ms} is the worker's own time for the task (model work
- * only), so a client can tell queueing and platform overhead from inference time.
+ * only), so a client can tell queueing and platform overhead from inference time. {@code layout} is
+ * the layout the job runs with (the client's, or the one planned for {@code "auto"}), so the boxes
+ * used can be seen.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobJson(String id, String object, String status, String model, int n, String size, long seed,
                       @JsonProperty("created_at") Instant createdAt, @JsonProperty("updated_at") Instant updatedAt,
-                      Progress progress, List<Image> images, ErrorInfo error,
+                      @Schema(implementation = LayoutDocs.Layout.class) Layout layout, Progress progress, List<Image> images, ErrorInfo error,
                       @JsonProperty("engine_ms") Double engineMs, Urls urls) {
 
     /** Steps done of the total, while running. */
@@ -42,7 +47,7 @@ public record JobJson(String id, String object, String status, String model, int
         List<Image> images = s.images() == null ? null : s.images().stream()
                 .map((ImageRef r) -> new Image(r.index(), r.width(), r.height(), self + "/images/" + r.index())).toList();
         return new JobJson(s.jobId(), "job", s.status().wire(), s.spec().model(), s.spec().n(),
-                s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.createdAt(), s.updatedAt(), progress,
+                s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.createdAt(), s.updatedAt(), s.spec().layout(), progress,
                 images, s.error(), s.engineMs(), new Urls(self, self + "/events", self));
     }
 }

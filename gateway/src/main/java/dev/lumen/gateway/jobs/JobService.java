@@ -13,6 +13,7 @@ import dev.lumen.gateway.auth.RateLimiter;
 import dev.lumen.gateway.errors.ApiException;
 import dev.lumen.gateway.errors.ProblemType;
 import dev.lumen.gateway.kafka.KafkaPublisher;
+import dev.lumen.gateway.layouts.LayoutServiceClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,16 +52,18 @@ public class JobService {
     private final QuotaTracker quota;
     private final RateLimiter rateLimiter;
     private final KafkaPublisher publisher;
+    private final LayoutServiceClient layouts;
     private final MeterRegistry registry;
     private final Clock clock = Clock.systemUTC();
 
     public JobService(GatewayProperties properties, JobView view, QuotaTracker quota, RateLimiter rateLimiter,
-                      KafkaPublisher publisher, MeterRegistry registry) {
+                      KafkaPublisher publisher, LayoutServiceClient layouts, MeterRegistry registry) {
         this.properties = properties;
         this.view = view;
         this.quota = quota;
         this.rateLimiter = rateLimiter;
         this.publisher = publisher;
+        this.layouts = layouts;
         this.registry = registry;
         Gauge.builder("lumen.gateway.jobs.known", view, JobView::size)
                 .description("Jobs held in the gateway's job-state view").register(registry);
@@ -96,8 +99,24 @@ public class JobService {
     /**
      * Submits a job. Completes once {@code lumen.jobs} acknowledged it (or at once for an
      * idempotent replay); fails with 422 on a reused key, 429 over quota, 503 if Kafka is away.
+     * With {@code "layout": "auto"} layout-service plans the layout first, and the job carries the
+     * planned layout (so its state shows the boxes used); if planning fails, nothing is queued.
+     * Planning is deterministic, so a retried request with the same Idempotency-Key plans the same
+     * layout and finds the same job.
      */
     public Mono<Submission> submit(ApiKey key, GenerationRequest request, String idempotencyKey, String api) {
+        if (!request.autoLayout()) {
+            return submitPlanned(key, request, idempotencyKey, api);
+        }
+        return layouts.plan(request.prompt(), request.width(), request.height(), properties.limits().layoutLimits())
+                .flatMap(plan -> {
+                    log.atInfo().addKeyValue("tenant", key.tenant()).addKeyValue("regions", plan.layout().regions().size())
+                            .addKeyValue("warnings", plan.warnings()).log("layout planned for \"auto\"");
+                    return submitPlanned(key, request.withLayout(plan.layout()), idempotencyKey, api);
+                });
+    }
+
+    private Mono<Submission> submitPlanned(ApiKey key, GenerationRequest request, String idempotencyKey, String api) {
         String jobId = idempotencyKey != null
                 ? "job_" + ApiKeyHashes.sha256(key.tenant() + "\u0000" + idempotencyKey).substring(0, 40)
                 : "job_" + UUID.randomUUID().toString().replace("-", "");

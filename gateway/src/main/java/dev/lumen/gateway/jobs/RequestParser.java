@@ -1,5 +1,8 @@
 package dev.lumen.gateway.jobs;
 
+import dev.lumen.contracts.layout.InvalidLayoutException;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.contracts.layout.LayoutJson;
 import dev.lumen.gateway.GatewayProperties;
 import dev.lumen.gateway.GatewayProperties.Limits;
 import dev.lumen.gateway.GatewayProperties.Model;
@@ -31,8 +34,6 @@ public class RequestParser {
     private static final Set<String> JOB_FIELDS = Set.of("model", "prompt", "negative_prompt", "n", "size", "seed",
             "steps", "guidance_scale", "sampler", "priority", "layout", "token_density");
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,5})x([0-9]{1,5})");
-    private static final Set<String> LAYOUT_FIELDS = Set.of("caption", "regions");
-    private static final Set<String> REGION_FIELDS = Set.of("box", "caption");
     private static final int MAX_TOKEN_DENSITY_CHARS = 8192;
     private static final int MAX_USER_CHARS = 256;
 
@@ -122,13 +123,15 @@ public class RequestParser {
             throw ApiException.invalid("sampler", "must be \"lcm\" or \"dpm-solver\"");
         }
         Integer priority = optionalInt(root, "priority", limits.minPriority(), limits.maxPriority());
-        JsonNode layout = layout(root.get("layout"));
+        JsonNode layoutNode = root.get("layout");
+        boolean autoLayout = layoutNode != null && layoutNode.isString() && layoutNode.asString().equals("auto");
+        Layout layout = autoLayout ? null : layout(layoutNode, prompt);
         JsonNode tokenDensity = tokenDensity(root.get("token_density"));
         return new GenerationRequest(model.name(), prompt, negative, n == null ? 1 : n, size, seed,
                 steps == null ? model.defaultSteps() : steps,
                 guidance == null ? model.defaultGuidanceScale() : guidance,
                 sampler == null ? model.defaultSampler() : sampler,
-                priority == null ? 0 : priority, layout, tokenDensity);
+                priority == null ? 0 : priority, layout, autoLayout, tokenDensity);
     }
 
     private Model model(JsonNode root) {
@@ -162,59 +165,24 @@ public class RequestParser {
         }
     }
 
-    private JsonNode layout(JsonNode layout) {
-        if (layout == null || layout.isNull()) {
+    /**
+     * A layout object (the layout JSON of {@code layout.md} §4), read strictly by the contract's own
+     * reader so the gateway and layout-service refuse exactly the same things; a layout without a
+     * caption takes the prompt. {@code "auto"} is handled by the caller.
+     */
+    private Layout layout(JsonNode node, String prompt) {
+        if (node == null || node.isNull()) {
             return null;
         }
-        if (layout.isString() && layout.asString().equals("auto")) {
-            throw ApiException.invalid("layout", "\"auto\" needs layout-service, which this gateway does not reach yet;"
-                    + " send regions instead");
+        if (node.isString()) {
+            throw ApiException.invalid("layout", "must be a layout object or the string \"auto\", not \""
+                    + clip(node.asString(), 32) + "\"");
         }
-        if (!layout.isObject()) {
-            throw ApiException.invalid("layout", "must be an object {caption?, regions: [{box, caption}]}");
+        try {
+            return LayoutJson.read(node, "layout", limits.layoutLimits(), prompt);
+        } catch (InvalidLayoutException e) {
+            throw ApiException.invalidLayout(e);
         }
-        for (String name : layout.propertyNames()) {
-            if (!LAYOUT_FIELDS.contains(name)) {
-                throw ApiException.invalid("layout." + clip(name, 64), "is not a known field; known: [caption, regions]");
-            }
-        }
-        optionalString(layout, "caption", limits.maxPromptChars(), "layout.caption");
-        JsonNode regions = layout.get("regions");
-        if (regions == null || !regions.isArray() || regions.isEmpty() || regions.size() > limits.maxLayoutRegions()) {
-            throw ApiException.invalid("layout.regions", "must be an array of 1.." + limits.maxLayoutRegions() + " regions");
-        }
-        for (int i = 0; i < regions.size(); i++) {
-            String at = "layout.regions[" + i + "]";
-            JsonNode region = regions.get(i);
-            if (!region.isObject()) {
-                throw ApiException.invalid(at, "must be an object {box, caption}");
-            }
-            for (String name : region.propertyNames()) {
-                if (!REGION_FIELDS.contains(name)) {
-                    throw ApiException.invalid(at + "." + clip(name, 64), "is not a known field; known: [box, caption]");
-                }
-            }
-            String caption = optionalString(region, "caption", limits.maxPromptChars(), at + ".caption");
-            if (caption == null || caption.isBlank()) {
-                throw ApiException.invalid(at + ".caption", "is required and must be a non-blank string");
-            }
-            JsonNode box = region.get("box");
-            if (box == null || !box.isArray() || box.size() != 4) {
-                throw ApiException.invalid(at + ".box", "must be [x0, y0, x1, y1]");
-            }
-            double[] v = new double[4];
-            for (int k = 0; k < 4; k++) {
-                if (!box.get(k).isNumber() || !Double.isFinite(box.get(k).asDouble())) {
-                    throw ApiException.invalid(at + ".box", "must hold four numbers");
-                }
-                v[k] = box.get(k).asDouble();
-            }
-            if (!(0 <= v[0] && v[0] < v[2] && v[2] <= 1 && 0 <= v[1] && v[1] < v[3] && v[3] <= 1)) {
-                throw ApiException.invalid(at + ".box", "must satisfy 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1"
-                        + " (image-relative, origin top-left)");
-            }
-        }
-        return layout;
     }
 
     private JsonNode tokenDensity(JsonNode node) {

@@ -3,6 +3,8 @@ package dev.lumen.storage.images;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.Messages;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.contracts.layout.LayoutJson;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,13 +15,17 @@ import tools.jackson.databind.JsonNode;
  * How one image was made, stored beside it as {@code <index>.json} and, in part, inside the PNG as
  * text chunks ({@link #pngText()}), so the image still says where it came from after it leaves the
  * store. {@code seed} is the seed this image was sampled with (a job of {@code n} images may use one
- * seed per image). JSON uses the message codec's mapper: ISO-8601 instants, absent fields left out.
+ * seed per image). {@code layout} is the layout prompt the image was made with (v1.1; absent for a
+ * plain prompt), in its public JSON form. JSON uses the message codec's mapper: ISO-8601 instants,
+ * absent fields left out. Readers accept v1 and v1.1.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageMetadata(String schema, String jobId, String tenant, int index, String model, String prompt,
                             String negativePrompt, long seed, String sampler, int steps, double guidanceScale,
-                            int width, int height, Instant createdAt, Timings timings) {
-    public static final String SCHEMA = "lumen.image-metadata/v1";
+                            int width, int height, Layout layout, Instant createdAt, Timings timings) {
+    public static final String SCHEMA = "lumen.image-metadata/v1.1";
+    /** The version before layouts; its documents read as v1.1 without one. */
+    static final String SCHEMA_V1 = "lumen.image-metadata/v1";
     /** The PNG text keyword of the software entry; the other keywords are the JSON field names. */
     public static final String SOFTWARE = "Software";
 
@@ -32,7 +38,7 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
     public static ImageMetadata of(ImageKeys keys, GenerationSpec spec, long seed, Instant createdAt, Timings timings) {
         return new ImageMetadata(SCHEMA, keys.jobId(), keys.tenant(), keys.index(), spec.model(), spec.prompt(),
                 spec.negativePrompt(), seed, spec.sampler(), spec.steps(), spec.guidanceScale(), spec.width(),
-                spec.height(), createdAt, timings);
+                spec.height(), spec.layout(), createdAt, timings);
     }
 
     /** The {@code .json} object's bytes (UTF-8). */
@@ -50,9 +56,11 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
             JsonNode tree = Messages.json().readTree(json);
             // Check the version before binding, so a newer document is named as such, not as a missing field.
             JsonNode schema = tree == null ? null : tree.get("schema");
-            if (schema == null || !SCHEMA.equals(schema.asString())) {
-                throw new IllegalArgumentException("image metadata schema is " + schema + ", expected \"" + SCHEMA + "\"");
+            if (schema == null || !(SCHEMA.equals(schema.asString()) || SCHEMA_V1.equals(schema.asString()))) {
+                throw new IllegalArgumentException("image metadata schema is " + schema + ", expected \"" + SCHEMA
+                        + "\" or \"" + SCHEMA_V1 + "\"");
             }
+            ((tools.jackson.databind.node.ObjectNode) tree).put("schema", SCHEMA);
             return Messages.json().treeToValue(tree, ImageMetadata.class);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("not image metadata: " + e.getOriginalMessage(), e);
@@ -60,8 +68,9 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
     }
 
     /**
-     * The PNG text entries: prompt, negative prompt, seed, model, sampler, steps, guidance scale and
-     * job id under their JSON names, plus {@code Software}. Insert them with {@link PngText#write}.
+     * The PNG text entries: prompt, negative prompt, seed, model, sampler, steps, guidance scale,
+     * job id and layout (compact JSON, when there is one) under their JSON names, plus
+     * {@code Software}. Insert them with {@link PngText#write}.
      */
     public Map<String, String> pngText() {
         Map<String, String> text = new LinkedHashMap<>();
@@ -75,6 +84,9 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
         text.put("steps", Integer.toString(steps));
         text.put("guidanceScale", Double.toString(guidanceScale));
         text.put("jobId", jobId);
+        if (layout != null) {
+            text.put("layout", LayoutJson.toJson(layout));
+        }
         text.put(SOFTWARE, "Lumen");
         return text;
     }

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.Messages;
+import dev.lumen.contracts.layout.Box;
+import dev.lumen.contracts.layout.Control;
+import dev.lumen.contracts.layout.Layout;
+import dev.lumen.contracts.layout.LayoutJson;
+import dev.lumen.contracts.layout.Region;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -46,6 +52,43 @@ class ImageMetadataTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("v9");
         assertThatThrownBy(() -> ImageMetadata.fromJson("[".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not image metadata");
+    }
+
+    static final Layout LAYOUT = new Layout("a red ball to the left of a blue cube", "a plain white background",
+            List.of(new Region(new Box(0.1, 0.3, 0.4, 0.7), "a red ball", "e1"),
+                    new Region(new Box(0.6, 0.3, 0.9, 0.7), "a blue cube", "e2")),
+            new Control(0.8, 600, null, null));
+
+    static ImageMetadata layoutMetadata() {
+        GenerationSpec spec = new GenerationSpec("shapes-demo", "a red ball to the left of a blue cube", null, 1, 64, 64,
+                4, 1.0, "lcm", 5, 0, LAYOUT, null);
+        return ImageMetadata.of(ImageKeys.of("acme", "job-2", 0), spec, 5, Instant.parse("2026-03-01T12:00:05.5Z"), null);
+    }
+
+    @Test
+    void aLayoutJobsMetadataCarriesItsLayoutInJsonAndPngText() throws Exception {
+        ImageMetadata m = layoutMetadata();
+        JsonNode tree = Messages.json().readTree(m.toJson());
+        assertThat(tree.get("layout").get("regions").get(1).get("box").toString()).isEqualTo("[0.6,0.3,0.9,0.7]");
+        assertThat(tree.get("layout").get("control").get("until_t").asInt()).isEqualTo(600);
+        assertThat(ImageMetadata.fromJson(m.toJson())).isEqualTo(m);
+
+        byte[] png = PngText.write(PngTextTest.png(16, 16), m.pngText());
+        String text = PngText.read(png).get("layout");
+        assertThat(LayoutJson.read(Messages.json().readTree(text), "layout",
+                dev.lumen.contracts.layout.LayoutLimits.DEFAULT, null)).isEqualTo(LAYOUT);
+        assertThat(PngText.read(PngText.write(PngTextTest.png(16, 16), metadata().pngText()))).doesNotContainKey("layout");
+    }
+
+    @Test
+    void readsVersion1MetadataWrittenBeforeLayouts() {
+        String v1 = "{\"schema\": \"lumen.image-metadata/v1\", \"jobId\": \"job-1\", \"tenant\": \"acme\", \"index\": 0,"
+                + " \"model\": \"m\", \"prompt\": \"a cat\", \"seed\": 1, \"sampler\": \"lcm\", \"steps\": 4,"
+                + " \"guidanceScale\": 1.0, \"width\": 64, \"height\": 64, \"createdAt\": \"2026-03-01T12:00:05.5Z\"}";
+        ImageMetadata m = ImageMetadata.fromJson(v1.getBytes(StandardCharsets.UTF_8));
+        assertThat(m.schema()).isEqualTo(ImageMetadata.SCHEMA);
+        assertThat(m.layout()).isNull();
+        assertThat(m.prompt()).isEqualTo("a cat");
     }
 
     @Test
