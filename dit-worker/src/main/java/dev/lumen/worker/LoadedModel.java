@@ -2,6 +2,7 @@ package dev.lumen.worker;
 
 import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.layout.Layout;
+import dev.lumen.engine.layout.RegionalLayout;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.pipeline.GenerationListener;
 import dev.lumen.engine.pipeline.GenerationRequest;
@@ -140,30 +141,18 @@ final class LoadedModel implements AutoCloseable {
      * so a job's images do not depend on which other jobs share its task.
      */
     static GenerationRequest request(GenerationSpec spec) {
-        Object regional = regionalLayout(spec.layout()); // LEAD (issue 8): pass into the request, see regionalLayout
+        RegionalLayout regional = regionalLayout(spec.layout());
+        if (regional != null) {
+            return GenerationRequest.withLayout(regional, spec.n(), spec.negativePrompt(), spec.steps(),
+                    spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null);
+        }
         return new GenerationRequest(Collections.nCopies(spec.n(), spec.prompt()), spec.negativePrompt(), spec.steps(),
                 spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null);
     }
 
-    /**
-     * The one place where a job's layout meets the engine (issue 8): maps the contract's
-     * {@link Layout} (validated by the codec: output-relative boxes {@code [x0, y0, x1, y1]}, the
-     * global caption, optional background, and {@code control} knobs: {@code strength} = 1 − β for
-     * both attentions, {@code untilT}, {@code selfAttention}, {@code overlap}; any of them null for the
-     * engine default) onto the engine's regional-attention input. {@code null} for no layout.
-     *
-     * <p>LEAD (issue 8): the engine type ({@code dev.lumen.engine.layout.RegionalLayout} on the
-     * engine's {@code GenerationRequest}) is being written separately. Once it lands, build it here
-     * from {@code layout}, give this method that return type, and pass the result into the
-     * {@code GenerationRequest} built by {@link #request}. Until then a layout job fails (poison,
-     * not retried) rather than being generated as a plain prompt with its layout silently ignored.
-     */
-    static Object regionalLayout(Layout layout) {
-        if (layout == null) {
-            return null;
-        }
-        throw new InvalidSpecException("layout_not_supported", "layout prompts need engine regional attention,"
-                + " which this worker's engine does not have yet");
+    /** The engine's regional input for a job's layout ({@link EngineLayouts#toEngine}); null for none. */
+    static RegionalLayout regionalLayout(Layout layout) {
+        return EngineLayouts.toEngine(layout);
     }
 
     /** Runs one job (validated) on its sampler's pipeline. */

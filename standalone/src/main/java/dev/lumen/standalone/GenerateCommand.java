@@ -89,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
     private final LayoutPlanning planner;
 
     GenerateCommand() {
-        this(LayoutPlanning.UNAVAILABLE);
+        this(LayoutPlanning.RULE_PLANNER);
     }
 
     GenerateCommand(LayoutPlanning planner) {

@@ -10,10 +10,14 @@ import dev.lumen.engine.layout.RegionalLayout;
 @FunctionalInterface
 interface LayoutPlanning {
 
-    /** What {@code generate} uses until a planner is wired in: it explains that none is available. */
-    LayoutPlanning UNAVAILABLE = (prompt, width, height) -> {
-        throw new IllegalArgumentException("--layout auto needs the layout planner, which this build does not include "
-                + "yet; pass a layout JSON file instead (--layout FILE.json, layout.md §4)");
+    /** layout-service's rule planner, in this process (layout.md §6.2–§6.4). */
+    LayoutPlanning RULE_PLANNER = (prompt, width, height) -> {
+        try {
+            return dev.lumen.worker.EngineLayouts.toEngine(
+                    dev.lumen.layout.LayoutPlanning.create().plan(prompt, width, height).layout());
+        } catch (dev.lumen.layout.planner.NothingToPlaceException e) {
+            throw new IllegalArgumentException("--layout auto: " + e.getMessage(), e);
+        }
     };
 
     /** A layout for {@code prompt} on a {@code width × height} image; its caption is the prompt. */

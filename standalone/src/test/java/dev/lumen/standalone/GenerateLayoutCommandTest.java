@@ -118,6 +118,15 @@ class GenerateLayoutCommandTest {
     }
 
     @Test
+    void theRulePlannerLaysOutThePromptInProcess() {
+        RegionalLayout planned = LayoutPlanning.RULE_PLANNER.plan("a red ball to the left of a blue cube", 64, 64);
+        assertThat(planned.caption()).isEqualTo("a red ball to the left of a blue cube");
+        assertThat(planned.regions()).hasSize(2);
+        // left of: the first region's box lies left of the second's
+        assertThat(planned.boxes().get(0).x1()).isLessThanOrEqualTo(planned.boxes().get(1).x0() + 1e-9);
+    }
+
+    @Test
     void badLayoutsAreRejectedWithTheFieldAndNoImage() throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, """
@@ -136,7 +145,7 @@ class GenerateLayoutCommandTest {
             assertThat(LumenCli.execute(mismatch.toArray(String[]::new))).isEqualTo(1);
             assertThat(LumenCli.execute(args("auto", null, png, null, "cpu").toArray(String[]::new))).isEqualTo(1);
             List<String> auto = args("auto", null, png, null, "cpu");
-            auto.addAll(List.of("--prompt", "two cats"));
+            auto.addAll(List.of("--prompt", "qwzx vrbl"));
             assertThat(LumenCli.execute(auto.toArray(String[]::new))).isEqualTo(1);
         } finally {
             System.setErr(saved);
@@ -146,6 +155,6 @@ class GenerateLayoutCommandTest {
                 .contains("regions[0].box: in " + bad)
                 .contains("--prompt differs from the caption")
                 .contains("--layout auto needs --prompt")
-                .contains("--layout auto needs the layout planner");
+                .contains("--layout auto: found nothing to place in the prompt");
     }
 }

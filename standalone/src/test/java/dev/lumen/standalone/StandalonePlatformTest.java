@@ -150,10 +150,8 @@ class StandalonePlatformTest {
      * layout-service in this JVM for "auto") records the layout on the job, so GET /v1/jobs/{id}
      * shows the boxes used, and the layout reaches the worker in the task.
      *
-     * <p>LEAD (issue 8): until the worker hands layouts to the engine's regional attention
-     * ({@code LoadedModel.regionalLayout}) both jobs end {@code failed} with
-     * {@code layout_not_supported}. Once it does, change the two {@code assertFailedForNow} calls to
-     * expect {@code completed} and compare the PNG's {@code layout} text chunk with the job's layout.
+     * Both jobs complete with regional attention, and the PNG's {@code layout} text chunk carries
+     * the layout that was used.
      */
     @Test
     void layoutJobsCarryTheirBoxesThroughThePlatform() throws Exception {
@@ -183,18 +181,22 @@ class StandalonePlatformTest {
                 + " \"width\": 64, \"height\": 64}").body()).get("layout");
         assertThat(proxied).isEqualTo(planned);
 
-        assertFailedForNow(userJob);
-        assertFailedForNow(autoJob);
+        assertCompletedWithLayout(userJob);
+        assertCompletedWithLayout(autoJob);
         // The boxes stay on the job after it ends.
         assertThat(json(get("/v1/jobs/" + autoJob).body()).get("layout")).isEqualTo(planned);
     }
 
-    /** LEAD (issue 8): replace with an assertion that the job completed, once the engine runs layouts. */
-    private static void assertFailedForNow(String jobId) throws Exception {
-        assertThat(terminalEvent(jobId)).isEqualTo("failed");
-        JsonNode error = json(get("/v1/jobs/" + jobId).body()).get("error");
-        assertThat(error.get("code").asString()).isEqualTo("layout_not_supported");
-        assertThat(error.get("message").asString()).startsWith("layout prompts need engine regional attention");
+    private static void assertCompletedWithLayout(String jobId) throws Exception {
+        assertThat(terminalEvent(jobId)).isEqualTo("completed");
+        JsonNode layout = json(get("/v1/jobs/" + jobId).body()).get("layout");
+        HttpResponse<Void> redirect = HTTP.send(HttpRequest.newBuilder(URI.create(platform.baseUrl() + "/v1/jobs/"
+                + jobId + "/images/0")).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        byte[] png = HTTP.send(HttpRequest.newBuilder(URI.create(redirect.headers().firstValue("Location").orElseThrow()))
+                .build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+        JsonNode written = json(dev.lumen.storage.images.PngText.read(png).get("layout"));
+        assertThat(written.get("regions")).isEqualTo(layout.get("regions"));
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
