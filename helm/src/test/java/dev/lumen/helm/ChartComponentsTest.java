@@ -272,6 +272,18 @@ class ChartComponentsTest {
                 .as("scheduler and workers expose no metrics yet").containsExactlyInAnyOrder("lumen-gateway", "lumen-layout-service");
     }
 
+    @Test
+    void thePodsRunAsTheUserTheLumenImagesDeclare() throws IOException {
+        Rendered r = LumenChart.render(Values.defaults());
+        long uid = r.workload("lumen-gateway").pod().getSecurityContext().getRunAsUser();
+
+        for (String module : List.of("gateway", "scheduler", "dit-worker")) {
+            String dockerfile = Files.readString(LumenChart.REPOSITORY.resolve(module).resolve("Dockerfile"));
+            assertThat(dockerfile).as(module + "/Dockerfile").containsPattern("(?m)^USER " + uid + ":" + uid + "\\s*$")
+                    .contains("--uid " + uid);
+        }
+    }
+
     static String sha256(String text) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
