@@ -123,6 +123,8 @@ class ChartComponentsTest {
         assertThat(env(container(r, "lumen-worker-pixart-512"), "LUMEN_TOPIC_PREFIX")).isEqualTo("staging.");
         assertThat(env(container(r, "lumen-gateway"), "LUMEN_GATEWAY_KAFKA_TOPICPREFIX")).isEqualTo("staging.");
         assertThat(r.find(Deployment.class, "lumen-layout-service")).isEmpty();
+        assertThat(r.workloads()).allSatisfy(w -> assertThat(w.pod().getImagePullSecrets())
+                .extracting(io.fabric8.kubernetes.api.model.LocalObjectReference::getName).containsExactly("regcred"));
         assertThat(container(r, "lumen-gateway").getEnv()).noneMatch(e -> e.getName().equals("LUMEN_GATEWAY_LAYOUTSERVICE_URL"));
     }
 
