@@ -234,6 +234,32 @@ class ModelFetcherTest {
                 .hasMessageContaining("404");
     }
 
+    @Test
+    void theInitContainerEntryPointPullsAndPointsTheModelDirAtTheSnapshot() throws Exception {
+        Path modelDir = cache.resolve("volume/pools/xl/model");
+        Map<String, String> env = Map.of("LUMEN_MODEL_SOURCE", "hf:" + REPO, "LUMEN_MODEL_CACHE",
+                cache.resolve("volume/.cache").toString(), "HF_ENDPOINT", hub.endpoint().toString(),
+                "LUMEN_MODEL_DIR", modelDir.toString());
+        Path folder = ModelPullMain.pull(env);
+        assertThat(Files.isSymbolicLink(modelDir)).isTrue();
+        assertThat(modelDir.toRealPath()).isEqualTo(folder.toRealPath());
+        assertThat(ModelFolder.open(modelDir).transformer()).isDirectory();
+        // Relative, so the link holds wherever the volume is mounted.
+        assertThat(Files.readSymbolicLink(modelDir).isAbsolute()).isFalse();
+
+        // A second run (a restarted pod) transfers nothing and leaves a valid link.
+        hub.clearRequests();
+        assertThat(ModelPullMain.pull(env)).isEqualTo(folder);
+        assertThat(hub.requests()).noneMatch(r -> r.contains("/resolve/") || r.contains("/cdn/"));
+        assertThat(modelDir.resolve("model_index.json")).exists();
+
+        Path realFolder = cache.resolve("volume/real");
+        Files.createDirectories(realFolder);
+        Map<String, String> onFolder = new java.util.HashMap<>(env);
+        onFolder.put("LUMEN_MODEL_DIR", realFolder.toString());
+        assertThatThrownBy(() -> ModelPullMain.pull(onFolder)).hasMessageContaining("is a real folder");
+    }
+
     private static long resumeOffset(List<String> requests, String sha) {
         return requests.stream().filter(r -> r.startsWith("GET /cdn/" + sha + " range=bytes=")).findFirst()
                 .map(r -> Long.parseLong(r.substring(r.indexOf("bytes=") + 6, r.indexOf("- auth")))).orElseThrow();
