@@ -101,8 +101,8 @@ public final class PipelineFiles {
     }
 
     private static boolean isSmall(String name) {
-        if (name.endsWith(".safetensors.index.json")) {
-            return false; // weight indexes are chosen by the weights rule
+        if (name.endsWith(".index.json")) {
+            return false; // safetensors indexes are chosen by the weights rule; others (pytorch_model.bin.index.json) are not read
         }
         return SMALL_SUFFIXES.stream().anyMatch(name::endsWith);
     }

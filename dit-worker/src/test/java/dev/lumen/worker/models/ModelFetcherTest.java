@@ -56,6 +56,7 @@ class ModelFetcherTest {
         repo.putAll(shard(Files.readAllBytes(FIXTURE.resolve("text_encoder/model.safetensors")), "text_encoder/"));
         repo.put("README.md", "# tiny\n".getBytes(StandardCharsets.UTF_8));
         repo.put("vae/diffusion_pytorch_model.bin", "not used: PyTorch pickle".getBytes(StandardCharsets.UTF_8));
+        repo.put("text_encoder/pytorch_model.bin.index.json", "{\"weight_map\": {}}".getBytes(StandardCharsets.UTF_8));
         repo.put("transformer/diffusion_pytorch_model.fp16.safetensors", new byte[] {1, 2, 3, 4});
         repo.put("safety_checker/model.safetensors", new byte[] {5, 6, 7});
         hub = new FakeHub(REPO, COMMIT, repo);
@@ -98,6 +99,7 @@ class ModelFetcherTest {
         // Weights came through the content server, without the token's header; the bar saw every byte.
         assertThat(hub.requests()).anyMatch(r -> r.startsWith("GET /cdn/"))
                 .noneMatch(r -> r.contains("fp16") || r.contains(".bin") || r.contains("README") || r.contains("safety_checker"));
+        assertThat(hub.requests()).noneMatch(r -> r.contains("pytorch_model"));
         long selectedBytes = filesUnder(folder).stream().filter(f -> !f.equals(ModelCache.MANIFEST))
                 .mapToLong(f -> repo.get(f).length).sum();
         // model_index.json and the weight index are read to choose the rest, before the bar starts.
