@@ -177,7 +177,7 @@ final class TaskRunner {
                 spec.width(), spec.height(), spec.steps(), spec.n(), spec.sampler());
         GenerationResult result;
         try {
-            result = model.generate(spec, new Progress(task, job),
+            result = model.generate(spec, new Progress(task, job, abort),
                     () -> abort.getAsBoolean() || cancels.isCancelled(job.jobId()));
         } catch (GenerationCancelledException e) {
             if (abort.getAsBoolean()) {
@@ -267,16 +267,23 @@ final class TaskRunner {
     private final class Progress implements GenerationListener {
         private final TaskMessage task;
         private final TaskJob job;
+        private final BooleanSupplier abort;
         private long lastSent = Long.MIN_VALUE / 2;
 
-        Progress(TaskMessage task, TaskJob job) {
+        Progress(TaskMessage task, TaskJob job, BooleanSupplier abort) {
             this.task = task;
             this.job = job;
+            this.abort = abort;
         }
 
         @Override
         public void afterStep(int step, int steps, int timestep, float[] latents) {
             hooks.afterStep(job.jobId(), step);
+            if (abort.getAsBoolean()) {
+                // Abandoned (stop past the grace period, lock lost, crash): another worker may own the
+                // task by now, and its reports must not be interleaved with stale ones from this run.
+                return;
+            }
             long now = System.nanoTime();
             int done = step + 1;
             boolean previewDue = config.previewEverySteps() > 0 && done % config.previewEverySteps() == 0
