@@ -39,6 +39,7 @@ final class LoadedModel implements AutoCloseable {
     private final int scaleFactor;
     private final int sizeMultiple;
     private volatile LatentPreview preview;
+    private final java.util.concurrent.atomic.AtomicInteger loaded = new java.util.concurrent.atomic.AtomicInteger();
 
     private LoadedModel(String name, Ops ops, Map<String, PixArtPipeline> pipelines, String defaultSampler) {
         this.name = name;
@@ -172,6 +173,19 @@ final class LoadedModel implements AutoCloseable {
         return scaleFactor;
     }
 
+    /** The backend's name ({@code cpu}, {@code vulkan}), the {@code backend} label of the step histogram. */
+    String backendName() {
+        return ops.name();
+    }
+
+    /** Registers {@code lumen_models_loaded{model}}: 1 from now until {@link #close()}. */
+    void reportLoaded(io.micrometer.core.instrument.MeterRegistry meters) {
+        loaded.set(1);
+        io.micrometer.core.instrument.Gauge.builder(dev.lumen.observability.LumenMetrics.MODELS_LOADED, loaded,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .description("Models a worker holds loaded").tag("model", name).register(meters);
+    }
+
     /** The preview map, or null before warm-up. */
     LatentPreview preview() {
         return preview;
@@ -179,6 +193,7 @@ final class LoadedModel implements AutoCloseable {
 
     @Override
     public void close() {
+        loaded.set(0);
         List<RuntimeException> failures = new ArrayList<>();
         for (PixArtPipeline p : pipelines.values()) {
             try {

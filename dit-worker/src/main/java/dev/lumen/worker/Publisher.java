@@ -3,6 +3,9 @@ package dev.lumen.worker;
 import dev.lumen.contracts.DeadLetter;
 import dev.lumen.contracts.Messages;
 import dev.lumen.contracts.WorkerEvent;
+import dev.lumen.observability.KafkaTraceContext;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>Progress and started events are sent without waiting (losing one is harmless); terminal
  * events and dead letters are awaited, because the task record is acknowledged right after them
  * and must not be acknowledged for a report that never reached the broker.
+ *
+ * <p>Each record carries the calling thread's current trace context in its headers
+ * ({@code traceparent}), so the scheduler's view of an event joins the job's trace.
  */
 final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -34,9 +40,11 @@ final class Publisher implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final WorkerTopics topics;
+    private final OpenTelemetry otel;
 
-    Publisher(WorkerConfig config) {
+    Publisher(WorkerConfig config, OpenTelemetry otel) {
         this.topics = config.topics();
+        this.otel = otel;
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.CLIENT_ID_CONFIG, "lumen-worker-" + config.workerId(),
@@ -51,7 +59,7 @@ final class Publisher implements AutoCloseable {
 
     /** Sends without waiting; a failure is logged. */
     void eventAsync(WorkerEvent event) {
-        producer.send(new ProducerRecord<>(topics.events(), event.jobId(), Messages.encode(event)), (metadata, e) -> {
+        producer.send(traced(new ProducerRecord<>(topics.events(), event.jobId(), Messages.encode(event))), (metadata, e) -> {
             if (e != null) {
                 log.warn("event not written type={} jobId={} taskId={} error={}", event.type().wire(), event.jobId(),
                         event.taskId(), e.toString());
@@ -61,14 +69,19 @@ final class Publisher implements AutoCloseable {
 
     /** Sends and waits for the broker's acknowledgement. */
     void event(WorkerEvent event) {
-        await(producer.send(new ProducerRecord<>(topics.events(), event.jobId(), Messages.encode(event))),
+        await(producer.send(traced(new ProducerRecord<>(topics.events(), event.jobId(), Messages.encode(event)))),
                 event.type().wire() + " event of job " + event.jobId());
     }
 
     /** Sends a dead letter and waits for the broker's acknowledgement. */
     void deadLetter(DeadLetter letter) {
-        await(producer.send(new ProducerRecord<>(topics.deadLetter(), letter.key(), Messages.encode(letter))),
+        await(producer.send(traced(new ProducerRecord<>(topics.deadLetter(), letter.key(), Messages.encode(letter)))),
                 "dead letter of " + letter.key());
+    }
+
+    private ProducerRecord<String, byte[]> traced(ProducerRecord<String, byte[]> record) {
+        KafkaTraceContext.inject(otel, Context.current(), record.headers());
+        return record;
     }
 
     private static void await(Future<RecordMetadata> send, String what) {

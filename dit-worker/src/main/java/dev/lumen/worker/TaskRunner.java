@@ -12,16 +12,27 @@ import dev.lumen.engine.pipeline.GenerationListener;
 import dev.lumen.engine.pipeline.GenerationResult;
 import dev.lumen.engine.pipeline.HostTensor;
 import dev.lumen.engine.vulkan.VulkanException;
+import dev.lumen.observability.JobSpans;
+import dev.lumen.observability.LogContext;
+import dev.lumen.observability.LumenMetrics;
+import dev.lumen.observability.Telemetry;
 import dev.lumen.storage.ObjectStore;
 import dev.lumen.storage.StorageException;
 import dev.lumen.storage.images.ImageKeys;
 import dev.lumen.storage.images.ImageMetadata;
 import dev.lumen.storage.images.PngText;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,11 +57,13 @@ final class TaskRunner {
     private final CancelRegistry cancels;
     private final WorkerHooks hooks;
     private final Clock clock;
+    private final Telemetry telemetry;
     private volatile boolean bucketReady;
 
     TaskRunner(WorkerConfig config, LoadedModel model, ObjectStore store, boolean bucketReady, Publisher publisher,
-               CancelRegistry cancels, WorkerHooks hooks, Clock clock) {
+               CancelRegistry cancels, WorkerHooks hooks, Clock clock, Telemetry telemetry) {
         this.bucketReady = bucketReady;
+        this.telemetry = telemetry;
         this.config = config;
         this.model = model;
         this.store = store;
@@ -62,9 +75,19 @@ final class TaskRunner {
 
     /**
      * Runs the task. {@code abort} is set by the consumer thread when the worker stops past its
-     * grace period or lost the record's lock; the engine then stops at the next step.
+     * grace period or lost the record's lock; the engine then stops at the next step. {@code parent}
+     * holds the task's span: each job runs in a child span, current while it runs, so the events it
+     * publishes carry it.
      */
-    TaskOutcome run(TaskMessage task, BooleanSupplier abort) {
+    TaskOutcome run(TaskMessage task, BooleanSupplier abort, Context parent) {
+        try (Scope scope = parent.makeCurrent();
+             LogContext l = LogContext.job(task.jobs().isEmpty() ? null : task.jobs().getFirst().jobId(),
+                     Span.fromContext(parent))) {
+            return run(task, abort);
+        }
+    }
+
+    private TaskOutcome run(TaskMessage task, BooleanSupplier abort) {
         try {
             for (TaskJob job : task.jobs()) {
                 model.validate(job.spec());
@@ -81,6 +104,7 @@ final class TaskRunner {
         try {
             for (TaskJob job : task.jobs()) {
                 current = job.jobId();
+                MDC_JOB.accept(job.jobId());
                 if (cancels.isCancelled(job.jobId())) {
                     publisher.event(event(WorkerEvent.Type.CANCELLED, job, task, null, null, null, null, null, null));
                     log.info("job cancelled before start jobId={} taskId={}", job.jobId(), task.taskId());
@@ -90,7 +114,7 @@ final class TaskRunner {
                 if (abort.getAsBoolean()) {
                     return new TaskOutcome.Aborted("stopped before job " + job.jobId());
                 }
-                if (runJob(task, job, abort)) {
+                if (runJobInSpan(task, job, abort)) {
                     completed++;
                 } else {
                     cancelled++;
@@ -126,6 +150,25 @@ final class TaskRunner {
         }
     }
 
+    /** Runs one job in its own span (current while it runs, so its events carry it) with its id in the MDC. */
+    private boolean runJobInSpan(TaskMessage task, TaskJob job, BooleanSupplier abort) {
+        Span span = JobSpans.start(telemetry.tracer(), "generate", SpanKind.INTERNAL, Context.current(),
+                List.of(job.jobId()));
+        span.setAttribute(JobSpans.TASK_ID, task.taskId());
+        span.setAttribute(JobSpans.POOL, config.pool());
+        try (Scope scope = span.makeCurrent(); LogContext l = LogContext.job(job.jobId(), span)) {
+            boolean completed = runJob(task, job, abort);
+            span.setAttribute(JobSpans.OUTCOME, completed ? "completed" : "cancelled");
+            return completed;
+        } catch (RuntimeException e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR, e.toString());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
     /** Runs one job; true if it completed, false if it was cancelled. */
     private boolean runJob(TaskMessage task, TaskJob job, BooleanSupplier abort) {
         GenerationSpec spec = job.spec();
@@ -134,7 +177,7 @@ final class TaskRunner {
                 spec.width(), spec.height(), spec.steps(), spec.n(), spec.sampler());
         GenerationResult result;
         try {
-            result = model.generate(spec, new Progress(task, job),
+            result = model.generate(spec, new Progress(task, job, abort),
                     () -> abort.getAsBoolean() || cancels.isCancelled(job.jobId()));
         } catch (GenerationCancelledException e) {
             if (abort.getAsBoolean()) {
@@ -143,15 +186,37 @@ final class TaskRunner {
             return cancelled(task, job, e.getMessage());
         }
         double engineMs = result.timings().totalMs();
+        recordEngineTime(spec, result.timings());
         if (cancels.isCancelled(job.jobId())) {
             return cancelled(task, job, "cancelled after generation, before upload");
         }
         hooks.beforeUpload(job.jobId());
-        List<ImageRef> refs = upload(job, result, engineMs);
+        List<ImageRef> refs;
+        Span uploadSpan = JobSpans.start(telemetry.tracer(), "upload images", SpanKind.CLIENT, Context.current(),
+                List.of(job.jobId()));
+        try (Scope scope = uploadSpan.makeCurrent()) {
+            refs = upload(job, result, engineMs);
+        } catch (RuntimeException e) {
+            uploadSpan.setStatus(StatusCode.ERROR, e.toString());
+            throw e;
+        } finally {
+            uploadSpan.end();
+        }
+        LumenMetrics.imagesGenerated(telemetry.meters(), config.pool(), spec.model()).increment(refs.size());
         publisher.event(event(WorkerEvent.Type.COMPLETED, job, task, spec.steps(), spec.steps(), null, refs, null, engineMs));
         log.info("job completed jobId={} taskId={} images={} engineMs={}", job.jobId(), task.taskId(), refs.size(),
                 Math.round(engineMs));
         return true;
+    }
+
+    /** The engine's own timings: the whole job and each denoising step (of the job's batch). */
+    private void recordEngineTime(GenerationSpec spec, dev.lumen.engine.pipeline.GenerationResult.Timings timings) {
+        LumenMetrics.inferenceTime(telemetry.meters(), config.pool(), spec.model(), spec.steps(), spec.width(), spec.height())
+                .record(Math.round(timings.totalMs() * 1e6), TimeUnit.NANOSECONDS);
+        Timer step = LumenMetrics.denoiseStep(telemetry.meters(), config.pool(), spec.model(), model.backendName());
+        for (double ms : timings.stepMs()) {
+            step.record(Math.round(ms * 1e6), TimeUnit.NANOSECONDS);
+        }
     }
 
     private boolean cancelled(TaskMessage task, TaskJob job, String why) {
@@ -202,16 +267,23 @@ final class TaskRunner {
     private final class Progress implements GenerationListener {
         private final TaskMessage task;
         private final TaskJob job;
+        private final BooleanSupplier abort;
         private long lastSent = Long.MIN_VALUE / 2;
 
-        Progress(TaskMessage task, TaskJob job) {
+        Progress(TaskMessage task, TaskJob job, BooleanSupplier abort) {
             this.task = task;
             this.job = job;
+            this.abort = abort;
         }
 
         @Override
         public void afterStep(int step, int steps, int timestep, float[] latents) {
             hooks.afterStep(job.jobId(), step);
+            if (abort.getAsBoolean()) {
+                // Abandoned (stop past the grace period, lock lost, crash): another worker may own the
+                // task by now, and its reports must not be interleaved with stale ones from this run.
+                return;
+            }
             long now = System.nanoTime();
             int done = step + 1;
             boolean previewDue = config.previewEverySteps() > 0 && done % config.previewEverySteps() == 0
@@ -230,6 +302,9 @@ final class TaskRunner {
             publisher.eventAsync(event(WorkerEvent.Type.PROGRESS, job, task, done, steps, preview, null, null, null));
         }
     }
+
+    /** Names the job now handled in the MDC, for the lines logged before its span starts. */
+    private static final java.util.function.Consumer<String> MDC_JOB = id -> org.slf4j.MDC.put(LogContext.JOB_ID, id);
 
     /** The worker stops: unwinds the task without reporting anything, so it can be released. */
     private static final class Aborted extends RuntimeException {

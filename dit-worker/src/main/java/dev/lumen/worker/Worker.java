@@ -6,9 +6,18 @@ import dev.lumen.contracts.ErrorInfo;
 import dev.lumen.contracts.Messages;
 import dev.lumen.contracts.TaskMessage;
 import dev.lumen.contracts.WorkerEvent;
+import dev.lumen.observability.JobSpans;
+import dev.lumen.observability.KafkaTraceContext;
+import dev.lumen.observability.LogContext;
+import dev.lumen.observability.LumenMetrics;
+import dev.lumen.observability.Telemetry;
 import dev.lumen.storage.ObjectStore;
 import dev.lumen.storage.StorageException;
 import dev.lumen.storage.minio.MinioObjectStore;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,6 +93,7 @@ public final class Worker implements AutoCloseable {
     private final TaskRunner runner;
     private final ExecutorService engine;
     private final Thread consumerThread;
+    private final Telemetry telemetry;
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
@@ -103,15 +113,17 @@ public final class Worker implements AutoCloseable {
     private long backoffUntilNanos;
 
     private Worker(WorkerConfig config, WorkerHooks hooks, Clock clock, LoadedModel model, ObjectStore store,
-                   boolean bucketReady, Publisher publisher, CancelRegistry cancels, ControlListener control) {
+                   boolean bucketReady, Publisher publisher, CancelRegistry cancels, ControlListener control,
+                   Telemetry telemetry) {
         this.config = config;
+        this.telemetry = telemetry;
         this.hooks = hooks;
         this.clock = clock;
         this.model = model;
         this.publisher = publisher;
         this.control = control;
         this.cancels = cancels;
-        this.runner = new TaskRunner(config, model, store, bucketReady, publisher, cancels, hooks, clock);
+        this.runner = new TaskRunner(config, model, store, bucketReady, publisher, cancels, hooks, clock, telemetry);
         this.engine = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("lumen-worker-" + config.workerId() + "-engine").daemon().factory());
         this.consumerThread = Thread.ofPlatform().name("lumen-worker-" + config.workerId() + "-tasks")
@@ -126,11 +138,21 @@ public final class Worker implements AutoCloseable {
      * @throws WorkerStartException if the model, backend or control topic is not usable
      */
     public static Worker start(WorkerConfig config) {
-        return start(config, WorkerHooks.NONE);
+        return start(config, Telemetry.none());
+    }
+
+    /** As {@link #start(WorkerConfig)}, reporting metrics and spans through {@code telemetry}. */
+    public static Worker start(WorkerConfig config, Telemetry telemetry) {
+        return start(config, WorkerHooks.NONE, telemetry);
     }
 
     static Worker start(WorkerConfig config, WorkerHooks hooks) {
+        return start(config, hooks, Telemetry.none());
+    }
+
+    static Worker start(WorkerConfig config, WorkerHooks hooks, Telemetry telemetry) {
         log.info("worker starting workerId={} pool={} config={}", config.workerId(), config.pool(), config);
+        Timer.Sample loading = Timer.start(telemetry.meters());
         LoadedModel model;
         try {
             model = LoadedModel.load(config);
@@ -141,7 +163,9 @@ public final class Worker implements AutoCloseable {
         Publisher publisher = null;
         try {
             model.warmUp(config.warmupSize());
-            ObjectStore store = MinioObjectStore.create(config.storage());
+            loading.stop(LumenMetrics.modelLoad(telemetry.meters(), config.modelName()));
+            model.reportLoaded(telemetry.meters());
+            ObjectStore store = new TimedObjectStore(MinioObjectStore.create(config.storage()), telemetry.meters());
             boolean bucketReady = false;
             try {
                 store.ensureBucket();
@@ -154,10 +178,11 @@ public final class Worker implements AutoCloseable {
                 // their tasks are released until it is back; the bucket is ensured before the first upload.
                 log.warn("storage unreachable at start, continuing error={}", e.getMessage());
             }
-            publisher = new Publisher(config);
+            publisher = new Publisher(config, telemetry.openTelemetry());
             CancelRegistry cancels = new CancelRegistry(Clock.systemUTC());
             ControlListener control = ControlListener.start(config, cancels);
-            Worker worker = new Worker(config, hooks, Clock.systemUTC(), model, store, bucketReady, publisher, cancels, control);
+            Worker worker = new Worker(config, hooks, Clock.systemUTC(), model, store, bucketReady, publisher, cancels, control,
+                    telemetry);
             worker.consumerThread.start();
             return worker;
         } catch (RuntimeException e) {
@@ -309,8 +334,11 @@ public final class Worker implements AutoCloseable {
                 // Crash, stop past the abort wait, or a consumer failure: the engine run is abandoned
                 // and closing the consumer releases the record to another member.
                 current.abort.set(true);
-                log.warn("closing with a task in flight, the broker releases it taskId={} deliveryCount={}",
-                        current.task.taskId(), current.deliveryCount);
+                try (LogContext l = LogContext.job(current.firstJobId(), current.span)) {
+                    log.warn("closing with a task in flight, the broker releases it taskId={} deliveryCount={}",
+                            current.task.taskId(), current.deliveryCount);
+                }
+                current.end("abandoned");
                 current = null;
             }
             if (consumer != null) {
@@ -326,6 +354,16 @@ public final class Worker implements AutoCloseable {
     /** A new record: decode and check it, then start it on the engine thread (or reject it at once). */
     private void begin(KafkaShareConsumer<String, byte[]> consumer, ConsumerRecord<String, byte[]> record) {
         int deliveryCount = record.deliveryCount().map(Short::intValue).orElse(1);
+        LumenMetrics.deliveries(telemetry.meters(), config.pool()).increment();
+        if (deliveryCount > 1) {
+            LumenMetrics.redeliveries(telemetry.meters(), config.pool(), "redelivered").increment();
+        }
+        try (LogContext l = LogContext.job(record.key())) {
+            begin(consumer, record, deliveryCount);
+        }
+    }
+
+    private void begin(KafkaShareConsumer<String, byte[]> consumer, ConsumerRecord<String, byte[]> record, int deliveryCount) {
         hooks.onDelivery(record.key(), deliveryCount);
         TaskMessage task;
         try {
@@ -351,11 +389,20 @@ public final class Worker implements AutoCloseable {
                     "task for pool '" + task.pool() + "' on the topic of pool '" + config.pool() + "'", false));
             return;
         }
+        // The share consumer has no tracing hook: the scheduler's context comes from the record's headers by hand.
+        Span span = JobSpans.kafka(telemetry.tracer(), "process", record.topic(),
+                KafkaTraceContext.extract(telemetry.openTelemetry(), record.headers()), jobIds);
+        span.setAttribute(JobSpans.TASK_ID, task.taskId());
+        span.setAttribute(JobSpans.POOL, config.pool());
+        span.setAttribute(JobSpans.DELIVERY_COUNT, (long) deliveryCount);
+        Context taskContext = Context.root().with(span);
         AtomicBoolean abort = new AtomicBoolean();
-        Future<TaskOutcome> future = engine.submit(() -> runner.run(task, abort::get));
-        current = new InFlight(record, task, deliveryCount, abort, future);
-        log.info("task received taskId={} jobs={} deliveryCount={} lockMs={}", task.taskId(), jobIds, deliveryCount,
-                consumer.acquisitionLockTimeoutMs().orElse(null));
+        Future<TaskOutcome> future = engine.submit(() -> runner.run(task, abort::get, taskContext));
+        current = new InFlight(record, task, deliveryCount, abort, future, span);
+        try (LogContext l = LogContext.job(jobIds.getFirst(), span)) {
+            log.info("task received taskId={} jobs={} deliveryCount={} lockMs={}", task.taskId(), jobIds, deliveryCount,
+                    consumer.acquisitionLockTimeoutMs().orElse(null));
+        }
     }
 
     /**
@@ -392,6 +439,7 @@ public final class Worker implements AutoCloseable {
                     // again, to us; we still hold it now, so the run goes on.
                     log.warn("acquisition lock lapsed and the task came back taskId={} deliveryCount={}",
                             f.task.taskId(), record.deliveryCount().orElse((short) 0));
+                    LumenMetrics.redeliveries(telemetry.meters(), config.pool(), "lock_expired").increment();
                 }
                 f.record = record;
                 f.pending = true;
@@ -407,6 +455,7 @@ public final class Worker implements AutoCloseable {
             log.warn("acquisition lock lost, abandoning task taskId={} deliveryCount={}", f.task.taskId(),
                     f.deliveryCount);
             f.abort.set(true);
+            f.end("lock_lost");
             current = null;
         }
         return true;
@@ -440,6 +489,14 @@ public final class Worker implements AutoCloseable {
 
     /** Turns a task's outcome into its acknowledgement, writing failures and dead letters first. */
     private void finish(KafkaShareConsumer<String, byte[]> consumer, InFlight f, TaskOutcome outcome) {
+        try (LogContext l = LogContext.job(f.firstJobId(), f.span)) {
+            AcknowledgeType type = verdict(f, outcome);
+            acknowledge(consumer, f.record, type);
+            f.end(type.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private AcknowledgeType verdict(InFlight f, TaskOutcome outcome) {
         List<String> jobIds = f.task.jobs().stream().map(TaskMessage.TaskJob::jobId).toList();
         AcknowledgeType type = switch (outcome) {
             case TaskOutcome.Done done -> {
@@ -470,7 +527,10 @@ public final class Worker implements AutoCloseable {
                 yield AcknowledgeType.RELEASE;
             }
         };
-        acknowledge(consumer, f.record, type);
+        if (!(outcome instanceof TaskOutcome.Done)) {
+            f.span.setStatus(StatusCode.ERROR, outcome.toString());
+        }
+        return type;
     }
 
     /**
@@ -550,18 +610,30 @@ public final class Worker implements AutoCloseable {
         final int deliveryCount;
         final AtomicBoolean abort;
         final Future<TaskOutcome> future;
+        /** The CONSUMER span of this delivery, ended with its acknowledgement. */
+        final Span span;
         /** The record was returned by the latest poll and awaits an acknowledgement (final or RENEW). */
         boolean pending = true;
         long renewSentNanos;
         boolean lost;
 
         InFlight(ConsumerRecord<String, byte[]> record, TaskMessage task, int deliveryCount, AtomicBoolean abort,
-                 Future<TaskOutcome> future) {
+                 Future<TaskOutcome> future, Span span) {
             this.record = record;
             this.task = task;
             this.deliveryCount = deliveryCount;
             this.abort = abort;
             this.future = future;
+            this.span = span;
+        }
+
+        String firstJobId() {
+            return task.jobs().isEmpty() ? null : task.jobs().getFirst().jobId();
+        }
+
+        void end(String outcome) {
+            span.setAttribute(JobSpans.OUTCOME, outcome);
+            span.end();
         }
 
         boolean isSameRecord(ConsumerRecord<String, byte[]> other) {

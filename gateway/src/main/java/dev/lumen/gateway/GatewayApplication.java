@@ -1,5 +1,7 @@
 package dev.lumen.gateway;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
@@ -49,11 +51,32 @@ public class GatewayApplication {
      * Close the returned context to stop it.
      */
     public static ConfigurableApplicationContext start(Map<String, Object> properties) {
+        return start(properties, null, null);
+    }
+
+    /**
+     * As {@link #start(Map)}, reporting through the embedding process's own {@code openTelemetry}
+     * and {@code meters} instead of making its own (either may be null). A Prometheus registry
+     * given here is the one {@code /actuator/prometheus} serves, so one scrape of the gateway
+     * shows the meters of every service sharing it (the standalone platform).
+     */
+    public static ConfigurableApplicationContext start(Map<String, Object> properties, OpenTelemetry openTelemetry,
+                                                       PrometheusMeterRegistry meters) {
         SpringApplication app = new SpringApplication(GatewayApplication.class);
         app.setDefaultProperties(defaults());
         app.setWebApplicationType(WebApplicationType.REACTIVE);
-        app.addInitializers(context -> context.getEnvironment().getPropertySources()
-                .addFirst(new MapPropertySource("lumen-gateway-embedded", Map.copyOf(properties))));
+        app.addInitializers(context -> {
+            context.getEnvironment().getPropertySources()
+                    .addFirst(new MapPropertySource("lumen-gateway-embedded", Map.copyOf(properties)));
+            if (openTelemetry != null) {
+                context.getBeanFactory().registerSingleton("lumenOpenTelemetry", openTelemetry);
+            }
+            if (meters != null) {
+                // Both: Boot's scrape endpoint reads the PrometheusRegistry, not the meter registry.
+                context.getBeanFactory().registerSingleton("prometheusMeterRegistry", meters);
+                context.getBeanFactory().registerSingleton("prometheusRegistry", meters.getPrometheusRegistry());
+            }
+        });
         return app.run();
     }
 }

@@ -218,18 +218,27 @@ class GatewayApiTest {
         assertThat(fx.control.size()).isEqualTo(controlBefore);
     }
 
+    private double rejections(String reason) {
+        var counter = fx.gateway.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+                .find("lumen.ratelimit.rejections").tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     @Test
     void rateLimitAnswers429WithRetryAfter() {
+        double rejectedBefore = rejections("rate");
         assertThat(submit(KEY_LIMITED, body("r1"), null).getStatus().value()).isEqualTo(202);
         assertThat(submit(KEY_LIMITED, body("r2"), null).getStatus().value()).isEqualTo(202);
         EntityExchangeResult<Map<String, Object>> third = submit(KEY_LIMITED, body("r3"), null);
         assertThat(third.getStatus().value()).isEqualTo(429);
         assertThat(third.getResponseBody()).containsEntry("type", "https://lumen.dev/problems/rate-limited");
         assertThat(Long.parseLong(third.getResponseHeaders().getFirst("Retry-After"))).isGreaterThanOrEqualTo(1);
+        assertThat(rejections("rate") - rejectedBefore).isEqualTo(1);
     }
 
     @Test
     void queueQuotaAnswers429UntilAJobFinishes() {
+        double rejectedBefore = rejections("quota");
         String first = submitted(KEY_QUOTA, body("q1"));
         submitted(KEY_QUOTA, body("q2"));
         EntityExchangeResult<Map<String, Object>> third = submit(KEY_QUOTA, body("q3"), null);
@@ -237,6 +246,7 @@ class GatewayApiTest {
         assertThat(third.getResponseBody()).containsEntry("type", "https://lumen.dev/problems/quota-exceeded");
         assertThat(third.getResponseHeaders().getFirst("Retry-After")).isEqualTo("5");
         assertThat(fx.submittedByTenant("tenant-d")).noneMatch(j -> j.spec().prompt().equals("q3"));
+        assertThat(rejections("quota") - rejectedBefore).isEqualTo(1);
 
         fx.publishState(fx.awaitSubmitted(first), JobStatus.FAILED, null, null);
         GatewayFixture.await(() -> submit(KEY_QUOTA, body("q4"), null).getStatus().value() == 202 ? true : null);

@@ -5,15 +5,22 @@ import dev.lumen.contracts.ControlMessage;
 import dev.lumen.contracts.JobSubmitted;
 import dev.lumen.contracts.Messages;
 import dev.lumen.contracts.WorkerEvent;
+import dev.lumen.observability.JobSpans;
+import dev.lumen.observability.KafkaTraceContext;
+import dev.lumen.observability.LogContext;
+import dev.lumen.observability.Telemetry;
 import dev.lumen.scheduler.SchedulerCore.Output;
 import dev.lumen.scheduler.jobs.Job;
 import dev.lumen.scheduler.kafka.CompactedTopicReader;
 import dev.lumen.scheduler.kafka.JobStateRecords;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +76,11 @@ import org.slf4j.LoggerFactory;
  * acknowledged by the broker before the states that name them are sent, so no running state ever
  * points at a task that was never written; the opposite crash (task written, state not) re-dispatches
  * the job and the first task's reports are ignored as stale.
+ *
+ * <p><b>Tracing.</b> A submission's trace context arrives in the record's headers (W3C
+ * {@code traceparent}); consuming it is a CONSUMER span of the job's trace, whose context is
+ * kept with the job (in memory and as a header of its state records) and becomes the parent of
+ * the PRODUCER span that sends its task, whose context travels on in the task record's headers.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -81,15 +93,22 @@ public final class Scheduler implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
+    private final Telemetry telemetry;
+    private final SchedulerMetrics metrics;
+    /** Job id → traceparent of the span that consumed its submission; loop thread only. */
+    private final Map<String, String> traceparents = new HashMap<>();
     private final CountDownLatch firstAssignment = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Throwable failure;
     private int jobPartitions;
 
-    private Scheduler(SchedulerConfig config, Clock clock) {
+    private Scheduler(SchedulerConfig config, Clock clock, Telemetry telemetry) {
         this.config = config;
         this.clock = clock;
+        this.telemetry = telemetry;
         this.core = new SchedulerCore(config, clock);
+        this.metrics = new SchedulerMetrics(telemetry.meters());
+        core.observer(metrics);
         this.consumer = new KafkaConsumer<>(consumerProps(config), new StringDeserializer(), new ByteArrayDeserializer());
         this.producer = new KafkaProducer<>(producerProps(config), new StringSerializer(), new ByteArraySerializer());
         this.thread = Thread.ofPlatform().name("lumen-scheduler").unstarted(this::run);
@@ -102,7 +121,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** As {@link #start(SchedulerConfig)}, with the clock its timers read. */
     public static Scheduler start(SchedulerConfig config, Clock clock) {
-        Scheduler scheduler = new Scheduler(config, clock);
+        return start(config, clock, Telemetry.none());
+    }
+
+    /** As {@link #start(SchedulerConfig, Clock)}, reporting metrics and spans through {@code telemetry}. */
+    public static Scheduler start(SchedulerConfig config, Clock clock, Telemetry telemetry) {
+        Scheduler scheduler = new Scheduler(config, clock, telemetry);
         scheduler.thread.start();
         return scheduler;
     }
@@ -155,6 +179,7 @@ public final class Scheduler implements AutoCloseable {
                 if (!records.isEmpty()) {
                     commit();
                 }
+                metrics.refresh(core.activeCounts());
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -168,6 +193,28 @@ public final class Scheduler implements AutoCloseable {
         if (record.value() == null) {
             return List.of();
         }
+        // Keys are job ids on every input topic.
+        if (record.topic().equals(config.topics().jobs())) {
+            Span span = JobSpans.kafka(telemetry.tracer(), "process", record.topic(),
+                    KafkaTraceContext.extract(telemetry.openTelemetry(), record.headers()),
+                    record.key() == null ? List.of() : List.of(record.key()));
+            try (LogContext l = LogContext.job(record.key(), span)) {
+                List<Output> outputs = handleRecord(record);
+                if (record.key() != null && !traceparents.containsKey(record.key())) {
+                    traceparents.put(record.key(), KafkaTraceContext.traceparent(telemetry.openTelemetry(),
+                            Context.root().with(span)));
+                }
+                return outputs;
+            } finally {
+                span.end();
+            }
+        }
+        try (LogContext l = LogContext.job(record.key())) {
+            return handleRecord(record);
+        }
+    }
+
+    private List<Output> handleRecord(ConsumerRecord<String, byte[]> record) {
         String topic = record.topic();
         try {
             if (topic.equals(config.topics().jobs())) {
@@ -227,17 +274,37 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         List<Future<RecordMetadata>> tasks = new ArrayList<>();
+        List<Span> sends = new ArrayList<>();
         for (Output output : outputs) {
             if (output instanceof Output.Task(String pool, var task)) {
-                tasks.add(producer.send(new ProducerRecord<>(config.topics().tasks(pool), task.jobs().getFirst().jobId(),
-                        Messages.encode(task))));
+                String topic = config.topics().tasks(pool);
+                List<String> jobIds = task.jobs().stream().map(j -> j.jobId()).toList();
+                Span span = JobSpans.kafka(telemetry.tracer(), "send", topic,
+                        KafkaTraceContext.fromTraceparent(telemetry.openTelemetry(), traceparents.get(jobIds.getFirst())),
+                        jobIds);
+                span.setAttribute(JobSpans.TASK_ID, task.taskId());
+                span.setAttribute(JobSpans.POOL, pool);
+                sends.add(span);
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, jobIds.getFirst(), Messages.encode(task));
+                KafkaTraceContext.inject(telemetry.openTelemetry(), Context.root().with(span), record.headers());
+                tasks.add(producer.send(record));
             }
         }
-        awaitAcks(tasks);
+        try {
+            awaitAcks(tasks);
+        } finally {
+            sends.forEach(Span::end);
+        }
         List<Future<RecordMetadata>> rest = new ArrayList<>();
         for (Output output : outputs) {
             switch (output) {
-                case Output.State(Job job) -> rest.add(producer.send(JobStateRecords.toRecord(config.topics().jobState(), job)));
+                case Output.State(Job job) -> {
+                    rest.add(producer.send(JobStateRecords.toRecord(config.topics().jobState(), job,
+                            traceparents.get(job.id()))));
+                    if (job.status().terminal()) {
+                        traceparents.remove(job.id());
+                    }
+                }
                 case Output.Dead(var letter) -> rest.add(producer.send(new ProducerRecord<>(config.topics().deadLetter(),
                         letter.key(), Messages.encode(letter))));
                 case Output.Task task -> { }
@@ -331,7 +398,12 @@ public final class Scheduler implements AutoCloseable {
             int restored = 0;
             for (ConsumerRecord<String, byte[]> record : latest.values()) {
                 try {
-                    core.restore(JobStateRecords.fromRecord(record, fallbackDeadline));
+                    Job job = JobStateRecords.fromRecord(record, fallbackDeadline);
+                    core.restore(job);
+                    String traceparent = JobStateRecords.traceparent(record);
+                    if (traceparent != null && !job.status().terminal()) {
+                        traceparents.put(job.id(), traceparent);
+                    }
                     restored++;
                 } catch (ContractException e) {
                     log.atWarn().addKeyValue("jobId", record.key()).addKeyValue("reason", e.getMessage())
@@ -349,6 +421,7 @@ public final class Scheduler implements AutoCloseable {
             Set<Integer> gone = jobPartitionNumbers(partitions);
             if (!gone.isEmpty() && jobPartitions > 0) {
                 core.forget(id -> gone.contains(partitionOf(id)));
+                traceparents.keySet().removeIf(id -> gone.contains(partitionOf(id)));
                 log.atInfo().addKeyValue("partitions", gone).log("partitions revoked; their jobs forgotten");
             }
         }

@@ -9,6 +9,7 @@ import dev.lumen.contracts.Messages;
 import dev.lumen.contracts.TaskMessage;
 import dev.lumen.contracts.TaskMessage.TaskJob;
 import dev.lumen.contracts.WorkerEvent;
+import dev.lumen.observability.LogContext;
 import dev.lumen.scheduler.jobs.Job;
 import dev.lumen.scheduler.jobs.JobStateMachine;
 import dev.lumen.scheduler.jobs.Transition;
@@ -54,9 +55,28 @@ final class SchedulerCore {
         }
     }
 
+    /** Told about the job-level events metrics are made of; called on the loop thread. */
+    interface Observer {
+        Observer NONE = new Observer() {
+        };
+
+        /** The job was dispatched to {@code pool} (queued → running). */
+        default void dispatched(Job job, String pool, Instant now) {
+        }
+
+        /** The job reached a terminal state. */
+        default void finished(Job job, String pool, Instant now) {
+        }
+    }
+
+    /** How many active jobs share a pool, model, priority and phase ({@code queued} or {@code running}). */
+    record ActiveKey(String phase, String pool, String model, int priority) {
+    }
+
     private final SchedulerConfig config;
     private final JobStateMachine machine;
     private final Clock clock;
+    private Observer observer = Observer.NONE;
     private final Map<String, Job> jobs = new HashMap<>();
     /** Ids of jobs not yet terminal: the only ones timers need to look at. */
     private final Set<String> active = new LinkedHashSet<>();
@@ -69,6 +89,31 @@ final class SchedulerCore {
         this.config = config;
         this.clock = clock;
         this.machine = new JobStateMachine(config.maxAttempts(), config.cancelTimeout());
+    }
+
+    void observer(Observer value) {
+        this.observer = value;
+    }
+
+    /** Active jobs counted by phase, pool, model and priority (for the queue-depth gauges). */
+    Map<ActiveKey, Long> activeCounts() {
+        Map<ActiveKey, Long> counts = new HashMap<>();
+        for (String id : active) {
+            Job job = jobs.get(id);
+            String phase = switch (job.status()) {
+                case ACCEPTED, QUEUED -> "queued";
+                case RUNNING -> "running";
+                default -> null;
+            };
+            if (phase != null) {
+                counts.merge(new ActiveKey(phase, poolOf(job), job.spec().model(), job.spec().priority()), 1L, Long::sum);
+            }
+        }
+        return counts;
+    }
+
+    private String poolOf(Job job) {
+        return config.poolFor(job.spec().model()).orElse("none");
     }
 
     Optional<Job> job(String jobId) {
@@ -203,8 +248,11 @@ final class SchedulerCore {
                 Instant deadline = moves.stream().map(m -> m.after().deadline()).min(Instant::compareTo).orElseThrow();
                 tasks.put(taskId, new LinkedHashSet<>(taskJobs.stream().map(TaskJob::jobId).toList()));
                 out.add(new Output.Task(pool, new TaskMessage(taskId, pool, taskJobs, attempt, deadline, null)));
-                log.atInfo().addKeyValue("taskId", taskId).addKeyValue("pool", pool).addKeyValue("jobs", taskJobs.size())
-                        .addKeyValue("attempt", attempt).log("task dispatched");
+                try (LogContext l = LogContext.job(taskJobs.getFirst().jobId())) {
+                    log.atInfo().addKeyValue("taskId", taskId).addKeyValue("pool", pool)
+                            .addKeyValue("jobs", taskJobs.stream().map(TaskJob::jobId).toList())
+                            .addKeyValue("attempt", attempt).log("task dispatched");
+                }
                 moves.forEach(m -> apply(m, out, null, () -> null));
             }
         }
@@ -214,6 +262,12 @@ final class SchedulerCore {
         if (!t.changed()) {
             return;
         }
+        try (LogContext l = LogContext.job(t.after().id())) {
+            applyChanged(t, out, sourceTopic, payload);
+        }
+    }
+
+    private void applyChanged(Transition t, List<Output> out, String sourceTopic, Supplier<String> payload) {
         Job before = t.before();
         Job after = t.after();
         jobs.put(after.id(), after);
@@ -229,6 +283,9 @@ final class SchedulerCore {
             }
             if (after.status().terminal()) {
                 active.remove(after.id());
+                observer.finished(after, poolOf(after), clock.instant());
+            } else if (before.status() == JobStatus.QUEUED && after.status() == JobStatus.RUNNING) {
+                observer.dispatched(after, poolOf(after), clock.instant());
             }
             var event = log.atInfo().addKeyValue("jobId", after.id()).addKeyValue("tenant", after.tenant())
                     .addKeyValue("from", before.status().wire()).addKeyValue("to", after.status().wire())

@@ -1,10 +1,16 @@
 package dev.lumen.scheduler;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lumen.observability.MetricsEndpoint;
+import dev.lumen.observability.Telemetry;
+import dev.lumen.observability.Tracing;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the scheduler as its own process (a container), configured from the environment; see
  * {@link #configFromEnv} for the keys. With {@code LUMEN_HEALTH_PORT} set, {@code GET /health/live}
- * answers 200 while the poll loop runs and 503 once it has failed; the process also exits (status 1)
+ * answers 200 while the poll loop runs and 503 once it has failed, and {@code GET /metrics} serves
+ * Prometheus metrics (spans go out over OTLP when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set, see
+ * {@link Tracing}); the process also exits (status 1)
  * when the loop dies, so a restart policy brings it back. SIGTERM closes it, committing what it has
  * published.
  */
@@ -30,9 +38,11 @@ public final class SchedulerMain {
     public static void main(String[] args) throws IOException, InterruptedException {
         Map<String, String> env = System.getenv();
         SchedulerConfig config = configFromEnv(env);
-        Scheduler scheduler = Scheduler.start(config);
+        PrometheusMeterRegistry meters = MetricsEndpoint.registry("lumen-scheduler");
+        OpenTelemetrySdk tracing = Tracing.fromEnv("lumen-scheduler", env);
+        Scheduler scheduler = Scheduler.start(config, Clock.systemUTC(), new Telemetry(meters, tracing));
         HttpServer health = env.containsKey("LUMEN_HEALTH_PORT")
-                ? healthServer(integer(env, "LUMEN_HEALTH_PORT", 0), scheduler) : null;
+                ? healthServer(integer(env, "LUMEN_HEALTH_PORT", 0), scheduler, meters) : null;
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean shuttingDown = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("lumen-scheduler-shutdown").unstarted(() -> {
@@ -41,6 +51,7 @@ public final class SchedulerMain {
             if (health != null) {
                 health.stop(0);
             }
+            tracing.close();
             stopped.countDown();
         }));
         log.info("scheduler running groupId={} pools={} defaultPool={}", config.groupId(), config.poolsByModel(),
@@ -124,7 +135,7 @@ public final class SchedulerMain {
         return value == null ? fallback : Duration.ofSeconds(integer(env, key, 0));
     }
 
-    private static HttpServer healthServer(int port, Scheduler scheduler) throws IOException {
+    private static HttpServer healthServer(int port, Scheduler scheduler, PrometheusMeterRegistry meters) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.createContext("/health/live", exchange -> {
             // A failed poll loop never recovers in place; a restart rebuilds state from lumen.job-state.
@@ -135,8 +146,9 @@ public final class SchedulerMain {
                 out.write(body);
             }
         });
+        MetricsEndpoint.mount(server, meters);
         server.start();
-        log.info("health endpoint listening port={}", port);
+        log.info("health and metrics endpoints listening port={}", port);
         return server;
     }
 }

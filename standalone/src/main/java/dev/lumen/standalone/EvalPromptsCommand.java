@@ -42,9 +42,9 @@ import picocli.CommandLine.Option;
                 + "with the coloured-shapes scorer (means with 95% bootstrap intervals per group).")
 final class EvalPromptsCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "Model folder in diffusers layout with eval/domain.json and eval/prompts.json "
-            + "(default: the bundled demo model, models/shapes-demo).")
-    Path model;
+    @Option(names = "--model", description = "Model folder in diffusers layout with eval/domain.json and eval/prompts.json, "
+            + "or s3://bucket/prefix or hf:owner/repo[@revision] with --eval-set (default: the bundled demo model, models/shapes-demo).")
+    String model;
 
     @Option(names = "--eval-set", description = "Folder with domain.json and prompts.json (default: the model's eval/).")
     Path evalSet;
@@ -119,7 +119,7 @@ final class EvalPromptsCommand implements Callable<Integer> {
 
     private Path resolveModel() {
         if (model != null) {
-            return model;
+            return ModelArgument.resolve(model);
         }
         if (Files.isDirectory(BundledModels.demo())) {
             return BundledModels.demo();

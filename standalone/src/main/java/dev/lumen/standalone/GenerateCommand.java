@@ -31,8 +31,10 @@ import picocli.CommandLine.Option;
         description = "Turn a prompt into a PNG with a PixArt checkpoint in diffusers layout.")
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "Model folder (diffusers layout: model_index.json, transformer/, …; default: the bundled demo model, models/shapes-demo).")
-    Path model;
+    @Option(names = "--model", description = "Model folder (diffusers layout: model_index.json, transformer/, …), "
+            + "s3://bucket/prefix or hf:owner/repo[@revision] (fetched into the model cache; see pull) "
+            + "(default: the bundled demo model, models/shapes-demo).")
+    String model;
 
     @Option(names = "--prompt", description = "The prompt (may be omitted when --inputs holds prompt_embeds, or "
             + "when --layout gives a file: the layout's caption is the prompt).")
@@ -98,9 +100,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (model == null) {
-            model = BundledModels.requireDemo();
-        }
+        Path modelFolder = model == null ? BundledModels.requireDemo() : ModelArgument.resolve(model);
         boolean planned = "auto".equals(layout);
         RegionalLayout fromFile = layout == null || planned ? null : LayoutJson.read(Path.of(layout));
         if (fromFile != null && prompt != null && !prompt.equals(fromFile.caption())) {
@@ -110,7 +110,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (planned && prompt == null) {
             throw new IllegalArgumentException("--layout auto needs --prompt: the planner lays out the prompt's entities");
         }
-        ModelFolder folder = ModelFolder.open(model, transformerSubdir, null);
+        ModelFolder folder = ModelFolder.open(modelFolder, transformerSubdir, null);
         SamplerKind.Choice choice = SamplerKind.choose(folder, sampler, schedulerSubdir);
         PipelineInputs explicit = PipelineInputs.NONE;
         if (inputs != null) {
@@ -147,7 +147,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             text.put("negative_prompt", negativePrompt);
             text.put("seed", Long.toString(seed));
-            text.put("model", model.toString());
+            text.put("model", model != null ? model : modelFolder.toString());
             text.put("sampler", choice.kind().cliName());
             text.put("steps", Integer.toString(request.steps()));
             text.put("guidance_scale", Double.toString(request.guidanceScale()));

@@ -4,13 +4,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ./lumen} entry point. Engine commands run without starting any service; the
- * platform commands arrive with their issues and say so until then.
+ * The {@code ./lumen} entry point. Engine commands run without starting any service; {@code serve}
+ * runs the whole platform in this process.
  */
 @Command(name = "lumen", mixinStandardHelpOptions = true, version = "Lumen 0.1.0",
         description = "Serve and run PixArt-family text-to-image diffusion transformers.",
         subcommands = {GenerateCommand.class, MakeRandomModelCommand.class, BenchCommand.class,
-                ServeCommand.class, EvalCommand.class, NotYetCommand.Pull.class,
+                ServeCommand.class, EvalCommand.class, PullCommand.class,
                 CommandLine.HelpCommand.class})
 public final class LumenCli implements Runnable {
 

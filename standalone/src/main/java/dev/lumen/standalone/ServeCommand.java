@@ -1,6 +1,7 @@
 package dev.lumen.standalone;
 
 import dev.lumen.worker.Backend;
+import dev.lumen.worker.models.ModelSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,10 +13,11 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the whole platform on this machine: Kafka broker, S3 store, scheduler, one worker and the gateway.")
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Model folder in diffusers layout (default: the bundled demo model, models/shapes-demo).")
-    Path model;
+    @Option(names = "--model", description = "Model folder in diffusers layout, s3://bucket/prefix or hf:owner/repo[@revision] "
+            + "(fetched into the model cache; see pull) (default: the bundled demo model, models/shapes-demo).")
+    String model;
 
-    @Option(names = "--model-name", description = "The model's name in the API (default: the folder's name).")
+    @Option(names = "--model-name", description = "The model's name in the API (default: the folder's, prefix's or repository's name).")
     String modelName;
 
     @Option(names = "--sampler", description = "dpm-solver or lcm (default: the model's scheduler).")
@@ -39,11 +41,12 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         boolean demo = model == null;
-        Path folder = demo ? BundledModels.requireDemo() : model;
+        ModelSource source = demo ? null : ModelSource.parse(model);
+        Path folder = demo ? BundledModels.requireDemo() : ModelArgument.resolve(model);
         if (!Files.isDirectory(folder)) {
             throw new IllegalArgumentException("model folder " + folder.toAbsolutePath() + " does not exist");
         }
-        String name = modelName != null ? modelName : demo ? BundledModels.DEMO_NAME : folder.getFileName().toString();
+        String name = modelName != null ? modelName : demo ? BundledModels.DEMO_NAME : source.defaultName();
         boolean lcm = "lcm".equals(sampler);
         // The demo model is trained at 64 px; real PixArt checkpoints default to 512 px.
         int defaultSize = size != null ? size : demo ? 64 : 512;

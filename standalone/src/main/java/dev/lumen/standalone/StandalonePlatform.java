@@ -6,20 +6,27 @@ import dev.lumen.embedded.EmbeddedS3;
 import dev.lumen.embedded.TopicSpec;
 import dev.lumen.gateway.GatewayApplication;
 import dev.lumen.layout.LayoutServiceApplication;
+import dev.lumen.observability.MetricsEndpoint;
+import dev.lumen.observability.Telemetry;
+import dev.lumen.observability.Tracing;
 import dev.lumen.scheduler.Scheduler;
 import dev.lumen.scheduler.SchedulerConfig;
 import dev.lumen.storage.minio.S3Config;
 import dev.lumen.worker.Backend;
 import dev.lumen.worker.Worker;
 import dev.lumen.worker.WorkerConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +40,10 @@ import org.springframework.context.ConfigurableApplicationContext;
  * layout-service on an ephemeral loopback port, and the gateway bound to localhost. Services talk
  * to each other only through Kafka, S3 and (gateway → layout-service) HTTP, exactly as they do when
  * deployed apart. Closing stops them in reverse order of start.
+ *
+ * <p>All services put their meters in one Prometheus registry, which the gateway serves at
+ * {@code /actuator/prometheus}; each traces with its own OpenTelemetry SDK (its own service name)
+ * and the job's trace context travels between them in Kafka headers, as between processes.
  */
 public final class StandalonePlatform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandalonePlatform.class);
@@ -46,24 +57,43 @@ public final class StandalonePlatform implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the services report: one meter registry for all of them, and an OpenTelemetry SDK per
+     * service name ({@code lumen-gateway}, {@code lumen-scheduler}, {@code lumen-worker}).
+     */
+    public record Observability(PrometheusMeterRegistry meters, Function<String, OpenTelemetry> tracing) {
+        /** A fresh registry, and SDKs from the {@code OTEL_*} environment (no export unless an endpoint is set). */
+        public static Observability fromEnv() {
+            return new Observability(MetricsEndpoint.registry("lumen"), name -> Tracing.fromEnv(name, System.getenv()));
+        }
+    }
+
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Options options;
+    private final Observability observability;
     private ConfigurableApplicationContext gateway;
     private ConfigurableApplicationContext layoutService;
     private EmbeddedKafka kafka;
     private EmbeddedS3 s3;
     private SchedulerConfig schedulerConfig;
     private WorkerConfig workerConfig;
+    private Telemetry schedulerTelemetry;
+    private Telemetry workerTelemetry;
     // volatile: restartScheduler() replaces it from a test thread while others may read it.
     private volatile Scheduler scheduler;
     private Worker worker;
 
-    private StandalonePlatform(Options options) {
+    private StandalonePlatform(Options options, Observability observability) {
         this.options = options;
+        this.observability = observability;
     }
 
     public static StandalonePlatform start(Options options) throws Exception {
-        StandalonePlatform platform = new StandalonePlatform(options);
+        return start(options, Observability.fromEnv());
+    }
+
+    public static StandalonePlatform start(Options options, Observability observability) throws Exception {
+        StandalonePlatform platform = new StandalonePlatform(options, observability);
         try {
             platform.startAll();
             return platform;
@@ -82,15 +112,19 @@ public final class StandalonePlatform implements AutoCloseable {
         s3 = track(EmbeddedS3.start(data.resolve("s3"), options.s3Port()));
         S3Config storage = new S3Config(s3.endpoint(), s3.accessKey(), s3.secretKey(), BUCKET);
 
+        schedulerTelemetry = telemetry("lumen-scheduler");
+        workerTelemetry = telemetry("lumen-worker");
+        OpenTelemetry gatewayTracing = observability.tracing().apply("lumen-gateway");
+        trackTracing(gatewayTracing);
         schedulerConfig = SchedulerConfig.defaults(kafka.bootstrapServers(), options.pool());
-        scheduler = Scheduler.start(schedulerConfig);
+        scheduler = Scheduler.start(schedulerConfig, Clock.systemUTC(), schedulerTelemetry);
         // Closes whichever scheduler is current, so one replaced by restartScheduler() is not leaked.
         started.add(() -> scheduler.close());
         workerConfig = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(), options.model(), storage)
                 .withModel(options.modelName(), options.backend(),
                         options.sampler() == null ? List.of() : List.of(options.sampler()),
                         Math.min(options.defaultSize(), 256));
-        worker = track(Worker.start(workerConfig));
+        worker = track(Worker.start(workerConfig, workerTelemetry));
 
         // Before the gateway, so it is closed after it: the two share Reactor Netty's global resources.
         layoutService = LayoutServiceApplication.start(Map.of("spring.main.banner-mode", "off",
@@ -115,10 +149,28 @@ public final class StandalonePlatform implements AutoCloseable {
         if (options.sampler() != null) {
             props.put("lumen.gateway.models[0].default-sampler", options.sampler());
         }
-        gateway = GatewayApplication.start(props);
+        gateway = GatewayApplication.start(props, gatewayTracing, observability.meters());
         started.add(gateway::close);
         LOG.info("standalone platform up: gateway {}, layout-service {}, kafka {}, s3 {}, model {} ({})", baseUrl(),
                 layoutServiceUrl(), kafka.bootstrapServers(), s3.endpoint(), options.modelName(), options.model());
+    }
+
+    private Telemetry telemetry(String service) {
+        OpenTelemetry tracing = observability.tracing().apply(service);
+        trackTracing(tracing);
+        return new Telemetry(observability.meters(), tracing);
+    }
+
+    /** SDKs are closed after the services (started first, so closed last): their last spans get out. */
+    private void trackTracing(OpenTelemetry tracing) {
+        if (tracing instanceof AutoCloseable closeable) {
+            started.add(closeable);
+        }
+    }
+
+    /** The registry every service's meters are in. */
+    public PrometheusMeterRegistry meters() {
+        return observability.meters();
     }
 
     private <T extends AutoCloseable> T track(T resource) {
@@ -167,7 +219,7 @@ public final class StandalonePlatform implements AutoCloseable {
      */
     public Scheduler restartScheduler() throws InterruptedException {
         scheduler.close();
-        scheduler = Scheduler.start(schedulerConfig);
+        scheduler = Scheduler.start(schedulerConfig, Clock.systemUTC(), schedulerTelemetry);
         if (!scheduler.awaitAssignment(Duration.ofSeconds(60))) {
             throw new IllegalStateException("restarted scheduler got no partitions within 60 s");
         }
@@ -183,7 +235,7 @@ public final class StandalonePlatform implements AutoCloseable {
     public Worker startWorker(UnaryOperator<WorkerConfig> adjust) {
         WorkerConfig config = adjust.apply(workerConfig.withWorkerId(
                 "worker-" + UUID.randomUUID().toString().substring(0, 8)));
-        return track(Worker.start(config));
+        return track(Worker.start(config, workerTelemetry));
     }
 
     @Override

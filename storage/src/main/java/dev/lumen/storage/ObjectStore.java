@@ -36,6 +36,14 @@ public interface ObjectStore {
      */
     byte[] get(String key);
 
+    /**
+     * Streams the object into {@code file} (replacing it), without holding it in memory: for large
+     * objects such as model weights.
+     *
+     * @throws ObjectNotFoundException if there is no object under {@code key}
+     */
+    void download(String key, java.nio.file.Path file);
+
     /** Size, content type and metadata of the object under {@code key}, or empty if there is none. */
     Optional<ObjectInfo> stat(String key);
 

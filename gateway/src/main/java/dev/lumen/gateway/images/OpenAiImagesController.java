@@ -86,7 +86,7 @@ public class OpenAiImagesController {
             String idem = JobService.checkIdempotencyKey(idempotencyKey);
             return RequestBodies.json(exchange.getRequest(), maxBodyBytes)
                     .map(parser::parseImages)
-                    .flatMap(request -> jobs.submit(key, request.generation(), idem, "openai")
+                    .flatMap(request -> jobs.submit(key, request.generation(), idem, "openai", jobs.remoteParent(exchange))
                             .flatMap(s -> awaitResult(s.job(), request.responseFormat())));
         });
     }
@@ -100,8 +100,10 @@ public class OpenAiImagesController {
                 .flatMap(done -> answer(done, format))
                 .switchIfEmpty(Mono.fromSupplier(() -> {
                     JobState now = view.get(jobId).orElse(submitted);
-                    log.atInfo().addKeyValue("jobId", jobId).addKeyValue("status", now.status().wire())
-                            .log("sync wait elapsed; answering 202");
+                    try (dev.lumen.observability.LogContext l = dev.lumen.observability.LogContext.job(jobId)) {
+                        log.atInfo().addKeyValue("jobId", jobId).addKeyValue("status", now.status().wire())
+                                .log("sync wait elapsed; answering 202");
+                    }
                     return ResponseEntity.accepted().location(URI.create(JobJson.self(jobId))).body(JobJson.of(now));
                 }));
     }

@@ -14,9 +14,16 @@ import dev.lumen.gateway.errors.ApiException;
 import dev.lumen.gateway.errors.ProblemType;
 import dev.lumen.gateway.kafka.KafkaPublisher;
 import dev.lumen.gateway.layouts.LayoutServiceClient;
+import dev.lumen.observability.JobSpans;
+import dev.lumen.observability.LogContext;
+import dev.lumen.observability.LumenMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,10 +61,13 @@ public class JobService {
     private final KafkaPublisher publisher;
     private final LayoutServiceClient layouts;
     private final MeterRegistry registry;
+    private final OpenTelemetry otel;
     private final Clock clock = Clock.systemUTC();
 
     public JobService(GatewayProperties properties, JobView view, QuotaTracker quota, RateLimiter rateLimiter,
-                      KafkaPublisher publisher, LayoutServiceClient layouts, MeterRegistry registry) {
+                      KafkaPublisher publisher, LayoutServiceClient layouts, MeterRegistry registry,
+                      OpenTelemetry otel) {
+        this.otel = otel;
         this.properties = properties;
         this.view = view;
         this.quota = quota;
@@ -83,9 +93,15 @@ public class JobService {
     public void checkRate(ApiKey key) {
         Duration wait = rateLimiter.tryAcquire(key);
         if (wait != null) {
+            LumenMetrics.rateLimitRejections(registry, "rate").increment();
             throw new ApiException(ProblemType.RATE_LIMITED, "API key \"" + key.name() + "\" is over its rate of "
                     + key.ratePerSecond() + " submissions/s (burst " + key.burst() + ")", Map.of(), wait);
         }
+    }
+
+    /** The trace context the caller sent ({@code traceparent}), the parent of the job's first span. */
+    public Context remoteParent(org.springframework.web.server.ServerWebExchange exchange) {
+        return dev.lumen.gateway.observability.TracingConfiguration.remoteParent(otel, exchange.getRequest().getHeaders());
     }
 
     /** Validates an {@code Idempotency-Key} header value; {@code null} means none. */
@@ -102,21 +118,24 @@ public class JobService {
      * With {@code "layout": "auto"} layout-service plans the layout first, and the job carries the
      * planned layout (so its state shows the boxes used); if planning fails, nothing is queued.
      * Planning is deterministic, so a retried request with the same Idempotency-Key plans the same
-     * layout and finds the same job.
+     * layout and finds the same job. {@code trace} is the caller's trace context (from its
+     * {@code traceparent} header, else the root): the job's trace starts there with a PRODUCER span
+     * whose context rides in the {@code lumen.jobs} record's headers.
      */
-    public Mono<Submission> submit(ApiKey key, GenerationRequest request, String idempotencyKey, String api) {
+    public Mono<Submission> submit(ApiKey key, GenerationRequest request, String idempotencyKey, String api, Context trace) {
         if (!request.autoLayout()) {
-            return submitPlanned(key, request, idempotencyKey, api);
+            return submitPlanned(key, request, idempotencyKey, api, trace);
         }
         return layouts.plan(request.prompt(), request.width(), request.height(), properties.limits().layoutLimits())
                 .flatMap(plan -> {
                     log.atInfo().addKeyValue("tenant", key.tenant()).addKeyValue("regions", plan.layout().regions().size())
                             .addKeyValue("warnings", plan.warnings()).log("layout planned for \"auto\"");
-                    return submitPlanned(key, request.withLayout(plan.layout()), idempotencyKey, api);
+                    return submitPlanned(key, request.withLayout(plan.layout()), idempotencyKey, api, trace);
                 });
     }
 
-    private Mono<Submission> submitPlanned(ApiKey key, GenerationRequest request, String idempotencyKey, String api) {
+    private Mono<Submission> submitPlanned(ApiKey key, GenerationRequest request, String idempotencyKey, String api,
+                                           Context trace) {
         String jobId = idempotencyKey != null
                 ? "job_" + ApiKeyHashes.sha256(key.tenant() + "\u0000" + idempotencyKey).substring(0, 40)
                 : "job_" + UUID.randomUUID().toString().replace("-", "");
@@ -128,6 +147,7 @@ public class JobService {
             return Mono.just(replay(existing, spec, idempotencyKey));
         }
         if (!quota.reserve(key, jobId)) {
+            LumenMetrics.rateLimitRejections(registry, "quota").increment();
             throw new ApiException(ProblemType.QUOTA_EXCEEDED, "API key \"" + key.name() + "\" has "
                     + key.maxActiveJobs() + " unfinished jobs, its maximum; wait for one to finish",
                     Map.of("max_active_jobs", key.maxActiveJobs()), properties.quotaRetryAfter());
@@ -141,19 +161,29 @@ public class JobService {
             return Mono.just(replay(current, spec, idempotencyKey));
         }
         JobSubmitted submitted = new JobSubmitted(jobId, key.tenant(), spec, now, null, idempotencyKey, null);
-        return publisher.publish(Topics.JOBS, jobId, submitted)
+        Span span = JobSpans.kafka(otel.getTracer(dev.lumen.observability.Telemetry.SCOPE), "send",
+                publisher.topic(Topics.JOBS), trace, java.util.List.of(jobId));
+        span.setAttribute("lumen.api", api);
+        return publisher.publish(Topics.JOBS, jobId, submitted, trace.with(span))
                 .map(metadata -> {
                     accepted(api).increment();
-                    log.atInfo().addKeyValue("jobId", jobId).addKeyValue("tenant", key.tenant())
-                            .addKeyValue("key", key.name()).addKeyValue("model", spec.model()).addKeyValue("n", spec.n())
-                            .addKeyValue("api", api).log("job accepted");
+                    span.end();
+                    try (LogContext l = LogContext.job(jobId, span)) {
+                        log.atInfo().addKeyValue("jobId", jobId).addKeyValue("tenant", key.tenant())
+                                .addKeyValue("key", key.name()).addKeyValue("model", spec.model()).addKeyValue("n", spec.n())
+                                .addKeyValue("api", api).log("job accepted");
+                    }
                     return new Submission(provisional, false);
                 })
                 .onErrorMap(e -> !(e instanceof ApiException), e -> {
                     view.removeProvisional(provisional);
                     quota.release(jobId);
-                    log.atWarn().addKeyValue("jobId", jobId).addKeyValue("error", e.toString())
-                            .log("job not accepted: publishing to lumen.jobs failed");
+                    span.setStatus(StatusCode.ERROR, e.toString());
+                    span.end();
+                    try (LogContext l = LogContext.job(jobId, span)) {
+                        log.atWarn().addKeyValue("jobId", jobId).addKeyValue("error", e.toString())
+                                .log("job not accepted: publishing to lumen.jobs failed");
+                    }
                     return new ApiException(ProblemType.UNAVAILABLE, "the job queue is not reachable; nothing was"
                             + " accepted, retry later" + (idempotencyKey != null ? " with the same Idempotency-Key" : ""),
                             Map.of(), PUBLISH_RETRY_AFTER);
@@ -166,7 +196,9 @@ public class JobService {
                     + existing.jobId() + " with a different request; use a new key for a new request",
                     Map.of("job_id", existing.jobId()), null);
         }
-        log.atDebug().addKeyValue("jobId", existing.jobId()).log("idempotent replay");
+        try (LogContext l = LogContext.job(existing.jobId())) {
+            log.atDebug().addKeyValue("jobId", existing.jobId()).log("idempotent replay");
+        }
         return new Submission(existing, true);
     }
 
@@ -188,7 +220,9 @@ public class JobService {
         ControlMessage cancel = new ControlMessage(ControlMessage.Type.CANCEL, jobId, job.tenant(), clock.instant());
         return publisher.publish(Topics.CONTROL, jobId, cancel)
                 .map(m -> {
-                    log.atInfo().addKeyValue("jobId", jobId).addKeyValue("tenant", key.tenant()).log("cancel requested");
+                    try (LogContext l = LogContext.job(jobId)) {
+                        log.atInfo().addKeyValue("jobId", jobId).addKeyValue("tenant", key.tenant()).log("cancel requested");
+                    }
                     return job;
                 })
                 .onErrorMap(e -> !(e instanceof ApiException), e -> new ApiException(ProblemType.UNAVAILABLE,

@@ -154,7 +154,7 @@ public class JobStateConsumer implements SmartLifecycle, HealthIndicator {
             view.apply(record.key(), null);
             return;
         }
-        try {
+        try (dev.lumen.observability.LogContext l = dev.lumen.observability.LogContext.job(record.key())) {
             JobState state = Messages.decode(record.value(), JobState.class);
             log.atDebug().addKeyValue("jobId", state.jobId()).addKeyValue("status", state.status().wire())
                     .addKeyValue("step", state.step()).log("job state");

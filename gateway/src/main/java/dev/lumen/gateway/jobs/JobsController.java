@@ -55,7 +55,7 @@ public class JobsController {
                     String idem = JobService.checkIdempotencyKey(idempotencyKey);
                     return RequestBodies.json(exchange.getRequest(), maxBodyBytes)
                             .map(parser::parseJob)
-                            .flatMap(request -> jobs.submit(key, request, idem, "jobs"));
+                            .flatMap(request -> jobs.submit(key, request, idem, "jobs", jobs.remoteParent(exchange)));
                 })
                 .map(s -> ResponseEntity.accepted().location(URI.create(JobJson.self(s.job().jobId())))
                         .header("Idempotent-Replayed", Boolean.toString(s.replayed()))

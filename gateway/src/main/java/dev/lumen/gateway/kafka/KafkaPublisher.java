@@ -3,6 +3,9 @@ package dev.lumen.gateway.kafka;
 import dev.lumen.contracts.Message;
 import dev.lumen.contracts.Messages;
 import dev.lumen.gateway.GatewayProperties;
+import dev.lumen.observability.KafkaTraceContext;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,8 +32,10 @@ import reactor.core.scheduler.Schedulers;
 public class KafkaPublisher implements DisposableBean {
     private final Producer<String, byte[]> producer;
     private final String prefix;
+    private final OpenTelemetry otel;
 
-    public KafkaPublisher(GatewayProperties properties) {
+    public KafkaPublisher(GatewayProperties properties, OpenTelemetry otel) {
+        this.otel = otel;
         GatewayProperties.Kafka kafka = properties.kafka();
         long delivery = kafka.sendTimeout().toMillis();
         // delivery.timeout.ms must be >= linger.ms + request.timeout.ms; give a request half the budget.
@@ -58,8 +63,17 @@ public class KafkaPublisher implements DisposableBean {
      * acknowledged it, on a parallel-scheduler thread (not the producer's I/O thread).
      */
     public Mono<RecordMetadata> publish(String name, String key, Message message) {
+        return publish(name, key, message, Context.root());
+    }
+
+    /** As {@link #publish(String, String, Message)}, with {@code trace}'s W3C trace context in the record's headers. */
+    public Mono<RecordMetadata> publish(String name, String key, Message message, Context trace) {
         return Mono.fromCallable(() -> Messages.encode(message))
-                .flatMap(bytes -> Mono.fromFuture(() -> send(new ProducerRecord<>(topic(name), key, bytes))))
+                .flatMap(bytes -> Mono.fromFuture(() -> {
+                    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic(name), key, bytes);
+                    KafkaTraceContext.inject(otel, trace, record.headers());
+                    return send(record);
+                }))
                 .subscribeOn(Schedulers.boundedElastic())
                 .publishOn(Schedulers.parallel());
     }

@@ -21,11 +21,18 @@ public final class JobStateRecords {
     static final String DEADLINE = "lumen-deadline";
     static final String TASK_ID = "lumen-task-id";
     static final String CANCEL_REQUESTED_AT = "lumen-cancel-requested-at";
+    /** The job's trace context (W3C traceparent), so a restarted scheduler continues the job's trace. */
+    static final String TRACEPARENT = "lumen-traceparent";
 
     private JobStateRecords() {
     }
 
     public static ProducerRecord<String, byte[]> toRecord(String topic, Job job) {
+        return toRecord(topic, job, null);
+    }
+
+    /** As {@link #toRecord(String, Job)}, keeping the job's trace context ({@code null}: none). */
+    public static ProducerRecord<String, byte[]> toRecord(String topic, Job job, String traceparent) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, job.id(), Messages.encode(job.state()));
         Headers headers = record.headers();
         headers.add(header(DEADLINE, job.deadline().toString()));
@@ -35,7 +42,15 @@ public final class JobStateRecords {
         if (job.cancelRequestedAt() != null) {
             headers.add(header(CANCEL_REQUESTED_AT, job.cancelRequestedAt().toString()));
         }
+        if (traceparent != null) {
+            headers.add(header(TRACEPARENT, traceparent));
+        }
         return record;
+    }
+
+    /** The trace context kept with a state record, or null. */
+    public static String traceparent(ConsumerRecord<String, byte[]> record) {
+        return text(record.headers(), TRACEPARENT);
     }
 
     /**

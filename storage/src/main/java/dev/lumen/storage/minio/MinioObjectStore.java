@@ -135,6 +135,17 @@ public final class MinioObjectStore implements ObjectStore {
     }
 
     @Override
+    public void download(String key, java.nio.file.Path file) {
+        requireKey(key);
+        Objects.requireNonNull(file, "file");
+        try (GetObjectResponse response = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            java.nio.file.Files.copy(response, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (Exception e) {
+            throw failure("download", key, e);
+        }
+    }
+
+    @Override
     public Optional<ObjectInfo> stat(String key) {
         requireKey(key);
         try {
