@@ -1,5 +1,9 @@
 package dev.lumen.engine.pipeline;
 
+import dev.lumen.engine.density.DensityPlan;
+import dev.lumen.engine.density.DensityPlanner;
+import dev.lumen.engine.density.DensityReport;
+import dev.lumen.engine.density.TransformerFlops;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.model.pixart.CaptionContext;
 import dev.lumen.engine.model.pixart.PixArtConfig;
@@ -9,6 +13,7 @@ import dev.lumen.engine.model.t5.T5Encoder;
 import dev.lumen.engine.model.vae.VaeConfig;
 import dev.lumen.engine.model.vae.VaeDecoder;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.ops.TokenGrid;
 import dev.lumen.engine.sampling.Schedule;
 import dev.lumen.engine.sampling.Scheduler;
 import dev.lumen.engine.sampling.SchedulerConfig;
@@ -238,6 +243,16 @@ public final class PixArtPipeline implements AutoCloseable {
         int[] latentShape = {batch, channels, lh, lw};
         int perItem = channels * lh * lw;
 
+        // The plan is compiled before any model work, so an invalid token_density fails fast.
+        Schedule run = scheduler.start(request.steps());
+        int[] timesteps = run.timesteps();
+        int rows = cfg ? 2 * batch : batch;
+        int patch = transformer.config().patchSize();
+        TransformerFlops flops = new TransformerFlops(transformer.config(), rows,
+                new TokenGrid(lh / patch, lw / patch), captionTokens(inputs));
+        DensityPlan plan = DensityPlanner.compile(request.tokenDensity(), timesteps, flops);
+        DensityReport density = new DensityReport(plan, flops.run(plan), flops.denseRun(timesteps.length));
+
         EncodedText positive = explicitText(inputs, "prompt_embeds", "prompt_attention_mask", batch);
         EncodedText negative = cfg ? explicitText(inputs, "negative_prompt_embeds", "negative_prompt_attention_mask", batch)
                 : null;
@@ -256,8 +271,6 @@ public final class PixArtPipeline implements AutoCloseable {
                 : transformer.prepareCaption(ops.fromHost(positive.embeds().values(), positive.embeds().shape()),
                         positive.mask());
 
-        Schedule run = scheduler.start(request.steps());
-        int[] timesteps = run.timesteps();
         SeededNoise noise = new SeededNoise(request.seed(), batch);
         float[] latents = inputs.latentsInit()
                 .map(t -> PipelineInputs.requireShape("latents_init", t, latentShape).clone())
@@ -268,7 +281,6 @@ public final class PixArtPipeline implements AutoCloseable {
                 latents[i] *= sigma;
             }
         }
-        int rows = cfg ? 2 * batch : batch;
         // The reference passes binned pixel sizes; without binning they are the request's own.
         float[] resolution = new float[rows * 2];
         float[] aspect = new float[rows];
@@ -293,7 +305,9 @@ public final class PixArtPipeline implements AutoCloseable {
             // Everything a step allocates is released at its end, so the next step reuses the memory.
             try (Ops.Scope step = ops.scope()) {
                 var conditioning = transformer.condition(timestepRow, resolution, aspect);
-                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning));
+                // The same operators for both guidance halves and every batch item.
+                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning,
+                        plan.step(i)));
             }
             float[] eps = guidedEpsilon(out, batch, cfg, (float) request.guidanceScale(), channels, lh * lw);
             float[] stepNoise = null;
@@ -324,7 +338,13 @@ public final class PixArtPipeline implements AutoCloseable {
             images.add(toImage(pixels, b, decodedShape[2], decodedShape[3]));
         }
         return new GenerationResult(images, new HostTensor(pixels, decodedShape), perStep, timesteps,
-                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs));
+                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs), density);
+    }
+
+    /** Caption tokens per transformer row: the explicit embeddings' length, else the pipeline's padding length. */
+    private int captionTokens(PipelineInputs inputs) {
+        return inputs.get("prompt_embeds").map(t -> t.shape().length == 3 ? t.shape()[1] : folder.maxSequenceLength())
+                .orElse(folder.maxSequenceLength());
     }
 
     private EncodedText explicitText(PipelineInputs inputs, String embedsName, String maskName, int batch) {

@@ -1,8 +1,11 @@
 package dev.lumen.engine.model.pixart;
 
+import dev.lumen.engine.density.TokenOperator;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.model.Weights;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.ops.TokenGrid;
+import dev.lumen.engine.ops.TokenPooling;
 import dev.lumen.engine.tensor.Tensor;
 import java.util.HashMap;
 import java.util.Map;
@@ -98,6 +101,9 @@ public final class PixArtTransformer {
     /**
      * Projects caption embeddings {@code [B, S, caption_channels]} (T5 output) and precomputes each
      * block's cross-attention keys and values. {@code mask} is {@code [B·S]} of 1 (token) / 0 (padding).
+     * This is the exact per-prompt cache of the cross-attention K/V: the pipeline calls it once per
+     * run and every denoising step reuses the result, whatever its token density, so a forward pass
+     * computes no caption projection ({@code 4·S·D²} per block and row saved at every step).
      */
     public CaptionContext prepareCaption(Tensor captionEmbeds, float[] mask) {
         int[] s = captionEmbeds.shape();
@@ -171,6 +177,15 @@ public final class PixArtTransformer {
      * {@code [B, out_channels, H, W]}.
      */
     public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning) {
+        return forward(latents, caption, conditioning, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, CaptionContext, Conditioning)} with token density: block {@code l}
+     * runs {@code density[l]} on every batch row (docs/adr/0009); null, or all
+     * {@link TokenOperator#DENSE}, runs exactly the dense model's operations.
+     */
+    public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning, TokenOperator[] density) {
         int[] ls = latents.shape();
         int batch = ls[0];
         int p = config.patchSize();
@@ -181,36 +196,105 @@ public final class PixArtTransformer {
         if (caption.batch() != batch) {
             throw new IllegalArgumentException("caption batch " + caption.batch() + " ≠ latent batch " + batch);
         }
+        if (density != null && density.length != blocks.length) {
+            throw new IllegalArgumentException("a token-density row of " + density.length + " operators for "
+                    + blocks.length + " blocks");
+        }
         int h = ls[2] / p;
         int w = ls[3] / p;
-        int d = config.hiddenSize();
+        TokenGrid grid = new TokenGrid(h, w);
         Tensor x = ops.imageToTokens(ops.conv2d(latents, patchWeight, patchBias, p, 0));
         x = ops.add(x, positions(h, w));
-        float eps = config.normEps();
-        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
         for (int l = 0; l < blocks.length; l++) {
-            Block b = blocks[l];
+            TokenOperator op = density == null ? TokenOperator.DENSE : density[l];
             // x is updated in place; a block's temporaries are released when it ends.
             try (Ops.Scope scope = ops.scope()) {
-                Tensor mod = ops.add(conditioning.t6(), b.scaleShift());
-                Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
-                Tensor att = ops.attention(apply(b.q(), n), apply(b.k(), n), apply(b.v(), n), config.numHeads(),
-                        scale, null, null);
-                ops.addGatedInPlace(x, mod, 2, apply(b.out(), att));
-                // Cross-attention reads the residual stream directly: no norm, no gate.
-                Tensor cross = ops.attention(apply(b.crossQ(), x), caption.keys()[l], caption.values()[l],
-                        config.numHeads(), scale, caption.keyBias(), null);
-                ops.addInPlace(x, apply(b.crossOut(), cross));
-                n = ops.layerNormModulate(x, mod, 3, 4, eps);
-                ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+                Tensor mod = ops.add(conditioning.t6(), blocks[l].scaleShift());
+                if (op instanceof TokenOperator.Coarse coarse) {
+                    coarseBlock(l, x, grid, coarse.cell(), mod, caption);
+                } else {
+                    block(l, x, grid, op, mod, caption);
+                }
             }
         }
         // The final layer is modulated by the embedded timestep itself, not by t6.
         Tensor finalMod = ops.add(conditioning.embedded(), finalScaleShift);
-        Tensor y = ops.layerNormModulate(x, finalMod, 0, 1, eps);
+        Tensor y = ops.layerNormModulate(x, finalMod, 0, 1, config.normEps());
         Tensor out = apply(projOut, y);
         return ops.unpatchify(ops.reshape(out, batch, h * w, p * p * config.outChannels()), h, w, p,
                 config.outChannels());
+    }
+
+    /** Block {@code l} on the tokens {@code x} of {@code grid}, updating x in place, self-attention under {@code op}. */
+    private void block(int l, Tensor x, TokenGrid grid, TokenOperator op, Tensor mod, CaptionContext caption) {
+        Block b = blocks[l];
+        float eps = config.normEps();
+        Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
+        ops.addGatedInPlace(x, mod, 2, selfAttention(b, n, grid, op));
+        // Cross-attention reads the residual stream directly: no norm, no gate.
+        Tensor cross = ops.attention(apply(b.crossQ(), x), caption.keys()[l], caption.values()[l],
+                config.numHeads(), attentionScale(), caption.keyBias(), null);
+        ops.addInPlace(x, apply(b.crossOut(), cross));
+        n = ops.layerNormModulate(x, mod, 3, 4, eps);
+        ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+    }
+
+    /**
+     * attn1 of a block, output projection included, on the modulated tokens {@code n} under a
+     * token-density operator. This is the per-block self-attention strategy regional attention
+     * shares: its regional part belongs in the dense case, and a pooling case may only run under a
+     * layout when its cells are region-pure (DensityPlan.respectingRegions), with the regional
+     * part then ranging over the same pooled keys.
+     */
+    private Tensor selfAttention(Block b, Tensor n, TokenGrid grid, TokenOperator op) {
+        int heads = config.numHeads();
+        float scale = attentionScale();
+        int h = grid.height();
+        int w = grid.width();
+        return switch (op) {
+            case TokenOperator.Dense dense -> apply(b.out(), ops.attention(apply(b.q(), n), apply(b.k(), n),
+                    apply(b.v(), n), heads, scale, null, null));
+            case TokenOperator.KvPool pool -> {
+                // Pooling before the (affine) projections equals pooling K and V, for a quarter of their cost.
+                Tensor pooled = ops.poolTokens(n, h, w, pool.cell(), pool.mode());
+                yield apply(b.out(), ops.attention(apply(b.q(), n), apply(b.k(), pooled), apply(b.v(), pooled), heads,
+                        scale, null, null));
+            }
+            case TokenOperator.KvPoolLocal local -> {
+                Tensor k = apply(b.k(), n);
+                Tensor v = apply(b.v(), n);
+                // Pooling after the projections: the dense K and V exist anyway for the windows.
+                Tensor pooledK = ops.poolTokens(k, h, w, local.cell(), TokenPooling.AVG);
+                Tensor pooledV = ops.poolTokens(v, h, w, local.cell(), TokenPooling.AVG);
+                yield apply(b.out(), ops.localPooledAttention(apply(b.q(), n), k, v, pooledK, pooledV, heads, scale, h, w,
+                        local.window(), local.cell()));
+            }
+            case TokenOperator.MeanV mean -> {
+                // Uniform attention: every token gets out(v(mean token)); one cell covers the grid.
+                int whole = Math.max(h, w);
+                Tensor meanToken = ops.poolTokens(n, h, w, whole, TokenPooling.AVG);
+                yield ops.upsampleTokens(apply(b.out(), apply(b.v(), meanToken)), h, w, whole);
+            }
+            case TokenOperator.Coarse coarse -> throw new IllegalStateException("coarse blocks run through coarseBlock");
+        };
+    }
+
+    /**
+     * Block {@code l} on the grid pooled by {@code cell}: {@code x += U(block(P(x)) − P(x))}. Only the
+     * block's update is upsampled, so the detail x already holds survives.
+     */
+    private void coarseBlock(int l, Tensor x, TokenGrid grid, int cell, Tensor mod, CaptionContext caption) {
+        int h = grid.height();
+        int w = grid.width();
+        Tensor before = ops.poolTokens(x, h, w, cell, TokenPooling.AVG);
+        Tensor after = ops.poolTokens(x, h, w, cell, TokenPooling.AVG);
+        block(l, after, new TokenGrid(grid.tileRows(cell), grid.tileColumns(cell)), TokenOperator.DENSE, mod, caption);
+        Tensor update = ops.add(after, ops.mul(before, ops.fromHost(new float[] {-1f}, 1)));
+        ops.addInPlace(x, ops.upsampleTokens(update, h, w, cell));
+    }
+
+    private float attentionScale() {
+        return (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
     private Tensor positions(int h, int w) {
