@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Print engine benchmark tables (stages of a full-size PixArt generation; 'bench gemm' for the CPU kernels).",
-        subcommands = {BenchCommand.Gemm.class})
+        subcommands = {BenchCommand.Gemm.class, DensityBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "Model folder (default: a random PixArt-XL-2-1024-MS in bf16 in the cache, made on first use).")
