@@ -255,7 +255,7 @@ public final class PixArtTransformer {
             case TokenOperator.Dense dense -> apply(b.out(), ops.attention(apply(b.q(), n), apply(b.k(), n),
                     apply(b.v(), n), heads, scale, null, null));
             case TokenOperator.KvPool pool -> {
-                // Pooling before the (affine) projections equals pooling K and V, for a quarter of their cost.
+                // Pooling before the (affine) projections equals pooling K and V, at 1/s² of their cost.
                 Tensor pooled = ops.poolTokens(n, h, w, pool.cell(), pool.mode());
                 yield apply(b.out(), ops.attention(apply(b.q(), n), apply(b.k(), pooled), apply(b.v(), pooled), heads,
                         scale, null, null));
