@@ -111,8 +111,19 @@ final class DensityBenchCommand implements Callable<Integer> {
     }
 
     /** A measured configuration: every sample's image and where the time and FLOPs went. */
-    private record Run(String label, int steps, List<HostTensor> images, double transformerMs, double totalMs,
-                       long transformerFlops, long endToEndFlops, List<Double> adherence, String plan) {
+    private static final class Run {
+        final Config config;
+        final List<HostTensor> images = new ArrayList<>();
+        final List<Double> adherence = new ArrayList<>();
+        double transformerMs;
+        double totalMs;
+        long transformerFlops;
+        long endToEndFlops;
+        String plan;
+
+        Run(Config config) {
+            this.config = config;
+        }
     }
 
     @Override
@@ -162,19 +173,25 @@ final class DensityBenchCommand implements Callable<Integer> {
                 case "none" -> List.<Config>of();
                 default -> throw new IllegalArgumentException("--warmup must be all, dense or none, got " + warmup);
             }) {
-                generate(pipeline, ops, c, encoded.subList(0, 1), scale, pixels);
+                generate(pipeline, ops, new Run(c), encoded.getFirst(), scale, pixels);
             }
-            Run dense = generate(pipeline, ops, configs.getFirst(), encoded, scale, pixels);
-            List<Run> runs = new ArrayList<>();
-            for (Config c : configs.subList(1, configs.size())) {
-                runs.add(generate(pipeline, ops, c, encoded, scale, pixels));
+            List<Run> runs = configs.stream().map(Run::new).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+            // Samples outside, configurations inside: a machine whose load drifts slows every
+            // configuration alike instead of the ones measured last.
+            for (int i = 0; i < encoded.size(); i++) {
+                System.err.printf(Locale.ROOT, "bench density: image %d of %d, %d configurations%n", i + 1, encoded.size(),
+                        runs.size());
+                for (Run r : runs) {
+                    generate(pipeline, ops, r, encoded.get(i), scale, pixels);
+                }
             }
+            Run dense = runs.removeFirst();
             printTable(dense, runs);
             System.out.println();
             System.out.println("Plans on this model (blocks per step):");
             for (Run r : runs) {
                 if (r.plan != null) {
-                    System.out.println("  " + r.label + ": " + r.plan);
+                    System.out.println("  " + r.config.label() + ": " + r.plan);
                 }
             }
             System.out.println();
@@ -204,33 +221,23 @@ final class DensityBenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private Run generate(PixArtPipeline pipeline, FlopCounter ops, Config config, List<Encoded> encoded, double scale,
-                         int pixels) {
-        List<HostTensor> images = new ArrayList<>();
-        List<Double> scores = new ArrayList<>();
-        double transformerMs = 0;
-        double totalMs = 0;
-        long transformerFlops = 0;
-        long endToEnd = 0;
-        String plan = null;
-        for (Encoded e : encoded) {
-            ops.takeFlops();
-            GenerationResult result = pipeline.generate(new GenerationRequest(List.of(e.sample().caption()), "",
-                    config.steps(), scale, pixels, pixels, e.sample().seed() + config.seedOffset(), e.inputs(),
-                    config.density()));
-            endToEnd += ops.takeFlops() + e.textFlops();
-            transformerFlops += result.density().transformerFlops();
-            transformerMs += Arrays.stream(result.timings().stepMs()).sum();
-            totalMs += result.timings().totalMs() + e.textMs();
-            HostTensor image = result.images().getFirst();
-            images.add(image);
-            adherence.score(image, e.sample().entry()).ifPresent(scores::add);
-            if (!result.density().plan().isDense()) {
-                plan = String.join("; ", result.density().plan().describe());
-            }
+    /** One image of {@code run}'s configuration, added to its measurements. */
+    private void generate(PixArtPipeline pipeline, FlopCounter ops, Run run, Encoded e, double scale, int pixels) {
+        Config config = run.config;
+        ops.takeFlops();
+        GenerationResult result = pipeline.generate(new GenerationRequest(List.of(e.sample().caption()), "",
+                config.steps(), scale, pixels, pixels, e.sample().seed() + config.seedOffset(), e.inputs(),
+                config.density()));
+        run.endToEndFlops += ops.takeFlops() + e.textFlops();
+        run.transformerFlops += result.density().transformerFlops();
+        run.transformerMs += Arrays.stream(result.timings().stepMs()).sum();
+        run.totalMs += result.timings().totalMs() + e.textMs();
+        HostTensor image = result.images().getFirst();
+        run.images.add(image);
+        adherence.score(image, e.sample().entry()).ifPresent(run.adherence::add);
+        if (!result.density().plan().isDense()) {
+            run.plan = String.join("; ", result.density().plan().describe());
         }
-        return new Run(config.label(), config.steps(), images, transformerMs, totalMs, transformerFlops, endToEnd, scores,
-                plan);
     }
 
     private static void printTable(Run dense, List<Run> runs) {
@@ -242,7 +249,7 @@ final class DensityBenchCommand implements Callable<Integer> {
                 "-".repeat(9), "-".repeat(8), "-".repeat(8), "-".repeat(12));
         int n = dense.images.size();
         System.out.printf(Locale.ROOT, "| %-24s | %5d | %8.3f | %8.3f | %9.1f | %8.2f | %9.2f | %7s | %7s | %6s | %6s | %10s |%n",
-                dense.label, dense.steps, 1.0, 1.0, dense.transformerMs / n, 1.0, 1.0, "ref", "ref", "ref", "ref",
+                dense.config.label(), dense.config.steps(), 1.0, 1.0, dense.transformerMs / n, 1.0, 1.0, "ref", "ref", "ref", "ref",
                 adherence(dense, null));
         for (Run r : runs) {
             double[] psnr = new double[n];
@@ -254,7 +261,7 @@ final class DensityBenchCommand implements Callable<Integer> {
                 hf += ImageMetrics.highFrequencyRatio(r.images.get(i), dense.images.get(i));
             }
             System.out.printf(Locale.ROOT, "| %-24s | %5d | %8.3f | %8.3f | %9.1f | %8.2f | %9.2f | %7s | %7s | %6.4f | %6.3f | %10s |%n",
-                    r.label, r.steps, (double) r.transformerFlops / dense.transformerFlops,
+                    r.config.label(), r.config.steps(), (double) r.transformerFlops / dense.transformerFlops,
                     (double) r.endToEndFlops / dense.endToEndFlops, r.transformerMs / n, dense.transformerMs / r.transformerMs,
                     dense.totalMs / r.totalMs, decibels(Arrays.stream(psnr).average().orElse(Double.NaN)),
                     decibels(percentile5(psnr)), ssim / n, hf / n, adherence(r, dense));
