@@ -22,11 +22,12 @@ import picocli.CommandLine.Option;
  * {@code ./lumen bench}: per-stage time and achieved GFLOP/s of a whole generation on full-size
  * PixArt-XL-2 shapes (a random checkpoint in the published layout, made on first use), plus the
  * process's peak resident memory. {@code ./lumen bench gemm} measures the CPU matrix kernels
- * against the machine's fp32 peak; {@code ./lumen bench regional} the cost of a layout.
+ * against the machine's fp32 peak; {@code ./lumen bench regional} the cost of a layout;
+ * {@code ./lumen bench density} quality and cost of token-density plans.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Print engine benchmark tables (stages of a full-size PixArt generation; 'bench gemm' for the CPU kernels, 'bench regional' for the cost of a layout).",
-        subcommands = {BenchCommand.Gemm.class, BenchRegionalCommand.class})
+        description = "Print engine benchmark tables (stages of a full-size PixArt generation; 'bench gemm' for the CPU kernels, 'bench regional' for the cost of a layout, 'bench density' for token density).",
+        subcommands = {BenchCommand.Gemm.class, BenchRegionalCommand.class, DensityBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "Model folder (default: a random PixArt-XL-2-1024-MS in bf16 in the cache, made on first use).")

@@ -82,6 +82,10 @@ final class GenerateCommand implements Callable<Integer> {
             + "encoding, so its pages leave resident memory while the transformer and VAE run).")
     boolean keepTextEncoder;
 
+    @Option(names = "--token-density", description = "full (default), high, balanced, low, minimal, a fraction of the "
+            + "dense transformer FLOPs in (0, 1], or a rules JSON file (docs/adr/0009-token-density-operators-and-plans.md).")
+    String tokenDensity;
+
     @Option(names = "--out", required = true, description = "Output PNG file.")
     Path out;
 
@@ -132,7 +136,8 @@ final class GenerateCommand implements Callable<Integer> {
             String caption = regional != null ? regional.caption() : prompt == null ? "" : prompt;
             GenerationRequest request = new GenerationRequest(List.of(caption), negativePrompt,
                     steps != null ? steps : choice.kind().defaultSteps(),
-                    guidance != null ? guidance : choice.kind().defaultGuidance(), w, h, seed, explicit, regional);
+                    guidance != null ? guidance : choice.kind().defaultGuidance(), w, h, seed, explicit, regional,
+                    DensityArguments.parse(tokenDensity));
             ProgressBar bar = new ProgressBar("denoising", request.steps());
             GenerationResult result = pipeline.generate(request, dev.lumen.engine.pipeline.GenerationListener.onSteps((step, total, t, latents) -> bar.update(step + 1)),
                     () -> false);
@@ -151,9 +156,15 @@ final class GenerateCommand implements Callable<Integer> {
             text.put("sampler", choice.kind().cliName());
             text.put("steps", Integer.toString(request.steps()));
             text.put("guidance_scale", Double.toString(request.guidanceScale()));
+            if (tokenDensity != null) {
+                text.put("token_density", result.density().summary());
+            }
             PngWriter.write(result.images().getFirst(), text, out);
             if (dump != null) {
                 writeDump(result, dump);
+            }
+            if (tokenDensity != null) {
+                DensityArguments.print(result.density(), System.err);
             }
             GenerationResult.Timings t = result.timings();
             System.err.printf(Locale.ROOT, "wrote %s (%d×%d, %s, %d steps, %s backend) in %.1f s%n", out,

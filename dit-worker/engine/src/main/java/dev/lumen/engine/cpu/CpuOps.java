@@ -6,6 +6,8 @@ import dev.lumen.engine.format.TensorInfo;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.ops.IndexChecks;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.ops.TokenGrid;
+import dev.lumen.engine.ops.TokenPooling;
 import dev.lumen.engine.tensor.Shapes;
 import dev.lumen.engine.tensor.Tensor;
 import java.util.Arrays;
@@ -711,6 +713,165 @@ public final class CpuOps implements Ops {
             }
         }
         return new CpuTensor(out, new int[] {s[0], channels, oh, ow});
+    }
+
+    // ---- token grid (token density) ---------------------------------------------------------
+
+    @Override
+    public Tensor poolTokens(Tensor x, int height, int width, int cell, TokenPooling mode) {
+        TokenGrid grid = new TokenGrid(height, width);
+        TokenGrid.requireSide("poolTokens", "cell", cell);
+        int[] s = grid.requireTokens("poolTokens", x.shape());
+        int tokens = s[1];
+        int d = s[2];
+        int cols = grid.tileColumns(cell);
+        int cells = grid.tiles(cell);
+        float[] in = cpu(x).data;
+        float[] out = new float[s[0] * cells * d];
+        parallel(s[0] * cells, task -> {
+            int b = task / cells;
+            int c = task % cells;
+            int r0 = (c / cols) * cell;
+            int c0 = (c % cols) * cell;
+            int o = task * d;
+            if (mode == TokenPooling.NEAREST) {
+                System.arraycopy(in, (b * tokens + r0 * width + c0) * d, out, o, d);
+                return;
+            }
+            // Summed in row-major order, then divided: the order the Vulkan kernel uses.
+            for (int r = r0; r < Math.min(height, r0 + cell); r++) {
+                for (int cc = c0; cc < Math.min(width, c0 + cell); cc++) {
+                    int at = (b * tokens + r * width + cc) * d;
+                    for (int i = 0; i < d; i++) {
+                        out[o + i] += in[at + i];
+                    }
+                }
+            }
+            float count = grid.tokensIn(c, cell);
+            for (int i = 0; i < d; i++) {
+                out[o + i] /= count;
+            }
+        });
+        return new CpuTensor(out, new int[] {s[0], cells, d});
+    }
+
+    @Override
+    public Tensor upsampleTokens(Tensor x, int height, int width, int cell) {
+        TokenGrid grid = new TokenGrid(height, width);
+        TokenGrid.requireSide("upsampleTokens", "cell", cell);
+        int[] s = x.shape();
+        int cells = grid.tiles(cell);
+        if (s.length != 3 || s[1] != cells) {
+            throw new IllegalArgumentException("upsampleTokens: " + Arrays.toString(s) + " is not [batch, " + cells
+                    + " cells of " + cell + "×" + cell + " on a " + height + "×" + width + " grid, channels]");
+        }
+        int d = s[2];
+        int tokens = grid.tokens();
+        float[] in = cpu(x).data;
+        float[] out = new float[s[0] * tokens * d];
+        parallel(s[0] * tokens, task -> {
+            int b = task / tokens;
+            System.arraycopy(in, (b * cells + grid.tileOf(task % tokens, cell)) * d, out, task * d, d);
+        });
+        return new CpuTensor(out, new int[] {s[0], tokens, d});
+    }
+
+    @Override
+    public Tensor localPooledAttention(Tensor q, Tensor k, Tensor v, Tensor pooledK, Tensor pooledV, int heads,
+                                       float scale, int height, int width, int window, int cell) {
+        TokenGrid grid = new TokenGrid(height, width);
+        TokenGrid.requireSide("localPooledAttention", "window", window);
+        TokenGrid.requireSide("localPooledAttention", "cell", cell);
+        int[] qs = grid.requireTokens("localPooledAttention", q.shape());
+        int cells = grid.tiles(cell);
+        int[] ps = pooledK.shape();
+        if (!Arrays.equals(qs, k.shape()) || !Arrays.equals(qs, v.shape()) || qs[2] % heads != 0
+                || !Arrays.equals(ps, pooledV.shape()) || ps.length != 3 || ps[0] != qs[0] || ps[1] != cells
+                || ps[2] != qs[2]) {
+            throw new IllegalArgumentException("localPooledAttention: q " + Arrays.toString(qs) + ", k " + Tensor.describe(k)
+                    + ", v " + Tensor.describe(v) + ", pooled k " + Arrays.toString(ps) + ", pooled v "
+                    + Tensor.describe(pooledV) + " with " + heads + " heads, " + cells + " cells");
+        }
+        int batch = qs[0];
+        int tokens = qs[1];
+        int width3 = qs[2];
+        int d = width3 / heads;
+        float[] qd = cpu(q).data;
+        float[] kd = cpu(k).data;
+        float[] vd = cpu(v).data;
+        float[] pk = cpu(pooledK).data;
+        float[] pv = cpu(pooledV).data;
+        float[] cellBias = new float[cells];
+        for (int c = 0; c < cells; c++) {
+            cellBias[c] = (float) Math.log(grid.tokensIn(c, cell));
+        }
+        int tiles = grid.tiles(window);
+        int tileCols = grid.tileColumns(window);
+        float[] out = new float[batch * tokens * width3];
+        // One task per (batch row, head, window tile): its queries and dense keys are the tile's
+        // tokens, gathered into contiguous rows beside the pooled keys, so scores and outputs are
+        // two small GEMMs with the softmax between.
+        parallel(batch * heads * tiles, task -> {
+            int tile = task % tiles;
+            int h = (task / tiles) % heads;
+            int b = task / (tiles * heads);
+            int r0 = (tile / tileCols) * window;
+            int c0 = (tile % tileCols) * window;
+            int rows = Math.min(height, r0 + window) - r0;
+            int colsIn = Math.min(width, c0 + window) - c0;
+            int local = rows * colsIn;
+            int keys = local + cells;
+            int[] token = new int[local];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < colsIn; c++) {
+                    token[r * colsIn + c] = (r0 + r) * width + c0 + c;
+                }
+            }
+            float[] qb = new float[local * d];
+            float[] kb = new float[keys * d];
+            float[] vb = new float[keys * d];
+            for (int i = 0; i < local; i++) {
+                int at = (b * tokens + token[i]) * width3 + h * d;
+                System.arraycopy(qd, at, qb, i * d, d);
+                System.arraycopy(kd, at, kb, i * d, d);
+                System.arraycopy(vd, at, vb, i * d, d);
+            }
+            for (int c = 0; c < cells; c++) {
+                int at = (b * cells + c) * width3 + h * d;
+                System.arraycopy(pk, at, kb, (local + c) * d, d);
+                System.arraycopy(pv, at, vb, (local + c) * d, d);
+            }
+            float[] scores = new float[local * keys];
+            MatMul.gemmNT(qb, 0, d, kb, 0, d, local, keys, d, scores, 0, keys);
+            for (int r = 0; r < local; r++) {
+                int row = r * keys;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < keys; j++) {
+                    float sc = scores[row + j] * scale;
+                    if (j >= local) {
+                        sc += cellBias[j - local];
+                    }
+                    scores[row + j] = sc;
+                    max = Math.max(max, sc);
+                }
+                float sum = 0;
+                for (int j = 0; j < keys; j++) {
+                    float e = (float) Math.exp(scores[row + j] - max);
+                    scores[row + j] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j < keys; j++) {
+                    scores[row + j] *= inv;
+                }
+            }
+            float[] ob = new float[local * d];
+            MatMul.gemmNN(scores, 0, keys, vb, 0, d, local, d, keys, ob, 0, d);
+            for (int i = 0; i < local; i++) {
+                System.arraycopy(ob, i * d, out, (b * tokens + token[i]) * width3 + h * d, d);
+            }
+        });
+        return new CpuTensor(out, qs);
     }
 
     // ---- helpers -------------------------------------------------------------------------------

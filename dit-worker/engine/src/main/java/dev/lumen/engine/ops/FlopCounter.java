@@ -199,6 +199,27 @@ public final class FlopCounter implements Ops {
     }
 
     @Override
+    public Tensor poolTokens(Tensor x, int height, int width, int cell, TokenPooling mode) {
+        return inner.poolTokens(x, height, width, cell, mode);
+    }
+
+    @Override
+    public Tensor upsampleTokens(Tensor x, int height, int width, int cell) {
+        return inner.upsampleTokens(x, height, width, cell);
+    }
+
+    @Override
+    public Tensor localPooledAttention(Tensor q, Tensor k, Tensor v, Tensor pooledK, Tensor pooledV, int heads,
+                                       float scale, int height, int width, int window, int cell) {
+        int[] qs = q.shape();
+        TokenGrid grid = new TokenGrid(height, width);
+        // Each query scores the tokens of its own window and every pooled key: 2 · 2·width per pair.
+        long pairs = grid.tilePairs(window) + (long) grid.tokens() * grid.tiles(cell);
+        flops.add(4L * qs[0] * pairs * qs[2]);
+        return inner.localPooledAttention(q, k, v, pooledK, pooledV, heads, scale, height, width, window, cell);
+    }
+
+    @Override
     public Scope scope() {
         return inner.scope();
     }

@@ -143,6 +143,36 @@ public interface Ops extends AutoCloseable {
      */
     Tensor unpatchify(Tensor x, int h, int w, int patch, int channels);
 
+    // ---- token grid (token density) ---------------------------------------------------------
+
+    /**
+     * Pools the image tokens {@code x [B, height·width, D]} (a row-major grid) over square cells of
+     * {@code cell × cell} tokens → {@code [B, ⌈height/cell⌉·⌈width/cell⌉, D]}, cells row-major. Where
+     * {@code cell} does not divide the grid, the last row and column of cells are smaller and
+     * {@link TokenPooling#AVG} averages only the tokens they hold. A cell covering the whole grid
+     * gives the mean token.
+     */
+    Tensor poolTokens(Tensor x, int height, int width, int cell, TokenPooling mode);
+
+    /**
+     * The layout inverse of {@link #poolTokens}: {@code x [B, ⌈height/cell⌉·⌈width/cell⌉, D]} →
+     * {@code [B, height·width, D]}, every token taking the row of the cell it lies in (nearest
+     * upsampling on the grid).
+     */
+    Tensor upsampleTokens(Tensor x, int height, int width, int cell);
+
+    /**
+     * Local attention plus pooled keys on a {@code height × width} token grid: the query at grid
+     * position (i, j) of {@code q [B, N, H·d]} attends to the keys and values {@code k, v [B, N, H·d]}
+     * of its own {@code window × window} tile (tiles laid row-major from the top-left corner; edge
+     * tiles hold only the tokens on the grid) and to every pooled key and value
+     * {@code pooledK, pooledV [B, Nc, H·d]} (the cells of {@link #poolTokens} with {@code cell}),
+     * whose scores get {@code + ln(tokens in the cell)} so that one pooled key weighs as much as the
+     * keys it averages. Scores are {@code scale·q·k}; one softmax runs over both sets → {@code [B, N, H·d]}.
+     */
+    Tensor localPooledAttention(Tensor q, Tensor k, Tensor v, Tensor pooledK, Tensor pooledV, int heads, float scale,
+                                int height, int width, int window, int cell);
+
     // ---- memory lifetime ---------------------------------------------------------------------
 
     /**

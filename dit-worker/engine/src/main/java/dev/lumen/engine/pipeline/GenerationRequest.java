@@ -1,5 +1,6 @@
 package dev.lumen.engine.pipeline;
 
+import dev.lumen.engine.density.TokenDensity;
 import dev.lumen.engine.layout.RegionalLayout;
 import java.util.List;
 
@@ -9,12 +10,16 @@ import java.util.List;
  * PixArt-LCM is meant to run). Prompts may be empty strings (or absent when explicit embeddings
  * are given in {@code inputs}). An optional {@code layout} composes every image of the batch with
  * regional attention (layout.md §3); its caption is then the prompt of every batch item.
+ * {@code tokenDensity} (null: {@link TokenDensity#FULL}, the dense model) thins the image tokens of
+ * chosen blocks and steps (docs/adr/0009); with a layout, never across regions at regional steps.
  */
 public record GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
-                                int width, int height, long seed, PipelineInputs inputs, RegionalLayout layout) {
+                                int width, int height, long seed, PipelineInputs inputs, RegionalLayout layout,
+                                TokenDensity tokenDensity) {
 
     public GenerationRequest {
         prompts = List.copyOf(prompts);
+        tokenDensity = tokenDensity == null ? TokenDensity.FULL : tokenDensity;
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
         inputs = inputs == null ? PipelineInputs.NONE : inputs;
         if (prompts.isEmpty()) {
@@ -39,10 +44,16 @@ public record GenerationRequest(List<String> prompts, String negativePrompt, int
         }
     }
 
-    /** A request without layout. */
+    /** A dense request with a layout (null: none). */
     public GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
-                             int width, int height, long seed, PipelineInputs inputs) {
-        this(prompts, negativePrompt, steps, guidanceScale, width, height, seed, inputs, null);
+                             int width, int height, long seed, PipelineInputs inputs, RegionalLayout layout) {
+        this(prompts, negativePrompt, steps, guidanceScale, width, height, seed, inputs, layout, TokenDensity.FULL);
+    }
+
+    /** A request without layout at a token density. */
+    public GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
+                             int width, int height, long seed, PipelineInputs inputs, TokenDensity tokenDensity) {
+        this(prompts, negativePrompt, steps, guidanceScale, width, height, seed, inputs, null, tokenDensity);
     }
 
     /** A batch of {@code count} images of one layout (the layout's caption is their prompt). */
@@ -50,7 +61,19 @@ public record GenerationRequest(List<String> prompts, String negativePrompt, int
                                                double guidanceScale, int width, int height, long seed,
                                                PipelineInputs inputs) {
         return new GenerationRequest(java.util.Collections.nCopies(count, layout.caption()), negativePrompt, steps,
-                guidanceScale, width, height, seed, inputs, layout);
+                guidanceScale, width, height, seed, inputs, layout, TokenDensity.FULL);
+    }
+
+    /** A dense request without layout. */
+    public GenerationRequest(List<String> prompts, String negativePrompt, int steps, double guidanceScale,
+                             int width, int height, long seed, PipelineInputs inputs) {
+        this(prompts, negativePrompt, steps, guidanceScale, width, height, seed, inputs, null, TokenDensity.FULL);
+    }
+
+    /** This request (its layout included) with another token density. */
+    public GenerationRequest withTokenDensity(TokenDensity density) {
+        return new GenerationRequest(prompts, negativePrompt, steps, guidanceScale, width, height, seed, inputs, layout,
+                density);
     }
 
     public boolean classifierFreeGuidance() {

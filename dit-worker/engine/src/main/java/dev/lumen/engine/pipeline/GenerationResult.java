@@ -1,15 +1,17 @@
 package dev.lumen.engine.pipeline;
 
+import dev.lumen.engine.density.DensityReport;
 import java.util.List;
 
 /**
  * What a run produced: {@code images} (per batch item, float32 {@code [H, W, 3]} in [0, 1], before
  * quantisation), the raw VAE output {@code decoded [B, 3, H, W]}, the latents after every step, the
- * timesteps, where the time went, and what the caller should hear about the request (a layout box
- * that covers no token, a truncated caption).
+ * timesteps, where the time went, what the caller should hear about the request (a layout box
+ * that covers no token, a truncated caption), and the token-density plan that ran with its
+ * transformer FLOPs against the dense model's ({@code density}; null where no plan was compiled).
  */
 public record GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,
-                               int[] timesteps, Timings timings, List<String> warnings) {
+                               int[] timesteps, Timings timings, List<String> warnings, DensityReport density) {
 
     public GenerationResult {
         warnings = List.copyOf(warnings);
@@ -17,7 +19,17 @@ public record GenerationResult(List<HostTensor> images, HostTensor decoded, List
 
     public GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,
                             int[] timesteps, Timings timings) {
-        this(images, decoded, latentsPerStep, timesteps, timings, List.of());
+        this(images, decoded, latentsPerStep, timesteps, timings, List.of(), null);
+    }
+
+    public GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,
+                            int[] timesteps, Timings timings, List<String> warnings) {
+        this(images, decoded, latentsPerStep, timesteps, timings, warnings, null);
+    }
+
+    public GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,
+                            int[] timesteps, Timings timings, DensityReport density) {
+        this(images, decoded, latentsPerStep, timesteps, timings, List.of(), density);
     }
 
     /** Milliseconds per stage. */

@@ -1,5 +1,10 @@
 package dev.lumen.engine.pipeline;
 
+import dev.lumen.engine.density.DensityPlan;
+import dev.lumen.engine.density.DensityPlanner;
+import dev.lumen.engine.density.DensityReport;
+import dev.lumen.engine.density.TokenOperator;
+import dev.lumen.engine.density.TransformerFlops;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.layout.RegionMap;
 import dev.lumen.engine.layout.RegionalLayout;
@@ -12,6 +17,7 @@ import dev.lumen.engine.model.t5.T5Encoder;
 import dev.lumen.engine.model.vae.VaeConfig;
 import dev.lumen.engine.model.vae.VaeDecoder;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.ops.TokenGrid;
 import dev.lumen.engine.sampling.Schedule;
 import dev.lumen.engine.sampling.Scheduler;
 import dev.lumen.engine.sampling.SchedulerConfig;
@@ -21,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 
 /**
  * Prompt → image, as diffusers' {@code PixArtAlphaPipeline} / {@code PixArtSigmaPipeline} compute it
@@ -304,6 +311,24 @@ public final class PixArtPipeline implements AutoCloseable {
         int[] latentShape = {batch, channels, lh, lw};
         int perItem = channels * lh * lw;
 
+        // The plan is compiled before any model work, so an invalid token_density fails fast.
+        Schedule run = scheduler.start(request.steps());
+        int[] timesteps = run.timesteps();
+        int rows = cfg ? 2 * batch : batch;
+        int patch = transformer.config().patchSize();
+        TransformerFlops flops = new TransformerFlops(transformer.config(), rows,
+                new TokenGrid(lh / patch, lw / patch), captionTokens(inputs));
+        DensityPlan plan = DensityPlanner.compile(request.tokenDensity(), timesteps, flops);
+        RegionalLayout layout = request.layout();
+        RegionMap regionMap = null;
+        if (layout != null) {
+            // No resolution binning in this pipeline: the canvas is the requested image, so the
+            // layout's boxes are already canvas fractions (RegionMap.toBinnedCanvas otherwise).
+            regionMap = RegionMap.of(layout.boxes(), lh / patch, lw / patch);
+            plan = regionalPlan(plan, layout, regionMap, timesteps, new TokenGrid(lh / patch, lw / patch));
+        }
+        DensityReport density = new DensityReport(plan, flops.run(plan), flops.denseRun(timesteps.length));
+
         EncodedText positive = explicitText(inputs, "prompt_embeds", "prompt_attention_mask", batch);
         EncodedText negative = cfg ? explicitText(inputs, "negative_prompt_embeds", "negative_prompt_attention_mask", batch)
                 : null;
@@ -315,7 +340,6 @@ public final class PixArtPipeline implements AutoCloseable {
         }
         double tokenizeMs = positive.tokenizeMs() + (negative == null ? 0 : negative.tokenizeMs());
         double textMs = positive.encodeMs() + (negative == null ? 0 : negative.encodeMs());
-        RegionalLayout layout = request.layout();
         List<String> warnings = new ArrayList<>();
         List<HostTensor> regionEmbeds = null;
         if (layout != null) {
@@ -336,10 +360,8 @@ public final class PixArtPipeline implements AutoCloseable {
                         positive.mask());
         RegionalContext regional = null;
         if (layout != null) {
-            int p = transformer.config().patchSize();
-            // No resolution binning in this pipeline: the canvas is the requested image, so the
-            // layout's boxes are already canvas fractions (RegionMap.toBinnedCanvas otherwise).
-            RegionMap map = RegionMap.of(layout.boxes(), lh / p, lw / p);
+            RegionMap map = regionMap;
+            int p = patch;
             warnings.addAll(map.warnings());
             List<Tensor> embeds = new ArrayList<>();
             for (HostTensor e : regionEmbeds) {
@@ -351,8 +373,6 @@ public final class PixArtPipeline implements AutoCloseable {
                     layout.control().selfAttention() ? beta : 1f, beta);
         }
 
-        Schedule run = scheduler.start(request.steps());
-        int[] timesteps = run.timesteps();
         SeededNoise noise = new SeededNoise(request.seed(), batch);
         float[] latents = inputs.latentsInit()
                 .map(t -> PipelineInputs.requireShape("latents_init", t, latentShape).clone())
@@ -363,7 +383,6 @@ public final class PixArtPipeline implements AutoCloseable {
                 latents[i] *= sigma;
             }
         }
-        int rows = cfg ? 2 * batch : batch;
         // The reference passes binned pixel sizes; without binning they are the request's own.
         float[] resolution = new float[rows * 2];
         float[] aspect = new float[rows];
@@ -390,7 +409,9 @@ public final class PixArtPipeline implements AutoCloseable {
                 var conditioning = transformer.condition(timestepRow, resolution, aspect);
                 // Regional attention only at the early steps (t ≥ until_t), where composition is decided.
                 RegionalContext stepRegional = regional != null && timesteps[i] >= layout.control().untilT() ? regional : null;
-                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning, stepRegional));
+                // The same operators for both guidance halves and every batch item.
+                out = ops.toHost(transformer.forward(ops.fromHost(input, inputShape), caption, conditioning, stepRegional,
+                        plan.step(i)));
             }
             float[] eps = guidedEpsilon(out, batch, cfg, (float) request.guidanceScale(), channels, lh * lw);
             float[] stepNoise = null;
@@ -421,7 +442,7 @@ public final class PixArtPipeline implements AutoCloseable {
             images.add(toImage(pixels, b, decodedShape[2], decodedShape[3]));
         }
         return new GenerationResult(images, new HostTensor(pixels, decodedShape), perStep, timesteps,
-                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs), warnings);
+                new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs), warnings, density);
     }
 
     /** The layout JSON field each region's caption came from, for warnings. */
@@ -456,6 +477,29 @@ public final class PixArtPipeline implements AutoCloseable {
             throw new IllegalArgumentException("input " + extra + " has no region: the layout has regions 0.." + (regions - 1));
         }
         return out;
+    }
+
+    /**
+     * The plan a layout run may execute. At regional steps (t ≥ until_t) no pooling mixes region ids
+     * (layout.md §3.7): operators whose cells straddle regions become dense. Regional attention has
+     * no pooled form yet, so there also every coarse block becomes dense, and under regional
+     * self-attention every non-dense one; region-pure pooled blocks keep their pooled
+     * self-attention when only cross-attention is regional.
+     */
+    static DensityPlan regionalPlan(DensityPlan plan, RegionalLayout layout, RegionMap map, int[] timesteps, TokenGrid grid) {
+        int untilT = layout.control().untilT();
+        IntPredicate regionalStep = s -> timesteps[s] >= untilT;
+        DensityPlan pure = plan.respectingRegions(map.ids(), grid, regionalStep);
+        boolean regionalAttention = (float) layout.control().beta() < 1f;
+        boolean regionalSelf = regionalAttention && layout.control().selfAttention();
+        return pure.denseWhere(regionalStep, op -> regionalSelf || (regionalAttention && op instanceof TokenOperator.Coarse),
+                "dense where regional attention runs");
+    }
+
+    /** Caption tokens per transformer row: the explicit embeddings' length, else the pipeline's padding length. */
+    private int captionTokens(PipelineInputs inputs) {
+        return inputs.get("prompt_embeds").map(t -> t.shape().length == 3 ? t.shape()[1] : folder.maxSequenceLength())
+                .orElse(folder.maxSequenceLength());
     }
 
     private EncodedText explicitText(PipelineInputs inputs, String embedsName, String maskName, int batch) {

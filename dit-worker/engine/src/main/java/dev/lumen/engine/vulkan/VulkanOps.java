@@ -5,6 +5,8 @@ import dev.lumen.engine.format.TensorInfo;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.ops.IndexChecks;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.ops.TokenGrid;
+import dev.lumen.engine.ops.TokenPooling;
 import dev.lumen.engine.tensor.Shapes;
 import dev.lumen.engine.tensor.Tensor;
 import java.lang.System.Logger.Level;
@@ -958,6 +960,75 @@ public final class VulkanOps implements Ops {
         int tokenStride = patch * patch * channels;
         gather(in, 0, out.buffer(), 0, new int[] {s[0], channels, h, patch, w, patch},
                 new int[] {h * w * tokenStride, 1, w * tokenStride, patch * channels, tokenStride, channels});
+        return out;
+    }
+
+    // ---- token grid (token density) -------------------------------------------------------
+
+    @Override
+    public Tensor poolTokens(Tensor x, int height, int width, int cell, TokenPooling mode) {
+        VulkanTensor in = activation(x, "poolTokens input");
+        TokenGrid grid = new TokenGrid(height, width);
+        TokenGrid.requireSide("poolTokens", "cell", cell);
+        int[] s = grid.requireTokens("poolTokens", in.shapeRef());
+        int cells = grid.tiles(cell);
+        VulkanTensor out = allocate(s[0], cells, s[2]);
+        int n = Math.toIntExact(out.size());
+        dispatch(kernel("pool_tokens", 2, 7 * 4, 0, tuning.elementwiseGroup(), 1, mode == TokenPooling.NEAREST ? 1 : 0),
+                stridedGroups(n), 1, 1, words(n, s[2], height, width, cell, grid.tileColumns(cell), cells),
+                in.buffer(), out.buffer());
+        return out;
+    }
+
+    @Override
+    public Tensor upsampleTokens(Tensor x, int height, int width, int cell) {
+        VulkanTensor in = activation(x, "upsampleTokens input");
+        TokenGrid grid = new TokenGrid(height, width);
+        TokenGrid.requireSide("upsampleTokens", "cell", cell);
+        int[] s = in.shapeRef();
+        int cells = grid.tiles(cell);
+        if (s.length != 3 || s[1] != cells) {
+            throw new IllegalArgumentException("upsampleTokens: " + Arrays.toString(s) + " is not [batch, " + cells
+                    + " cells of " + cell + "×" + cell + " on a " + height + "×" + width + " grid, channels]");
+        }
+        VulkanTensor out = allocate(s[0], grid.tokens(), s[2]);
+        int n = Math.toIntExact(out.size());
+        dispatch(kernel("upsample_tokens", 2, 7 * 4, 0, tuning.elementwiseGroup()),
+                stridedGroups(n), 1, 1, words(n, s[2], height, width, cell, grid.tileColumns(cell), cells),
+                in.buffer(), out.buffer());
+        return out;
+    }
+
+    @Override
+    public Tensor localPooledAttention(Tensor q, Tensor k, Tensor v, Tensor pooledK, Tensor pooledV, int heads,
+                                       float scale, int height, int width, int window, int cell) {
+        VulkanTensor qt = activation(q, "localPooledAttention q");
+        VulkanTensor kt = activation(k, "localPooledAttention k");
+        VulkanTensor vt = activation(v, "localPooledAttention v");
+        VulkanTensor pk = activation(pooledK, "localPooledAttention pooled k");
+        VulkanTensor pv = activation(pooledV, "localPooledAttention pooled v");
+        TokenGrid grid = new TokenGrid(height, width);
+        TokenGrid.requireSide("localPooledAttention", "window", window);
+        TokenGrid.requireSide("localPooledAttention", "cell", cell);
+        int[] qs = grid.requireTokens("localPooledAttention", qt.shapeRef());
+        int cells = grid.tiles(cell);
+        int[] ps = pk.shapeRef();
+        if (!Arrays.equals(qs, kt.shapeRef()) || !Arrays.equals(qs, vt.shapeRef()) || qs[2] % heads != 0
+                || !Arrays.equals(ps, pv.shapeRef()) || ps.length != 3 || ps[0] != qs[0] || ps[1] != cells
+                || ps[2] != qs[2]) {
+            throw new IllegalArgumentException("localPooledAttention: q " + Arrays.toString(qs) + ", k " + kt + ", v " + vt
+                    + ", pooled k " + pk + ", pooled v " + pv + " with " + heads + " heads, " + cells + " cells");
+        }
+        VulkanTensor out = allocate(qs);
+        int threads = 64;
+        int groups = Math.ceilDiv(grid.tokens(), threads); // one thread per query: no grid-stride loop
+        if (groups > device.capabilities().maxComputeWorkGroupCount().get(0)) {
+            throw new IllegalArgumentException("localPooledAttention: " + grid.tokens() + " tokens exceed one dispatch");
+        }
+        dispatch(kernel("attention_local", 6, 7 * 4, 0, threads, 1, qs[2] / heads),
+                groups, heads, qs[0],
+                words(height, width, window, cell, qs[2], cells, Float.floatToRawIntBits(scale)),
+                qt.buffer(), kt.buffer(), vt.buffer(), pk.buffer(), pv.buffer(), out.buffer());
         return out;
     }
 

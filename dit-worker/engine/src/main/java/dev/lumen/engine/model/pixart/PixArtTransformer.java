@@ -1,8 +1,11 @@
 package dev.lumen.engine.model.pixart;
 
+import dev.lumen.engine.density.TokenOperator;
 import dev.lumen.engine.format.TensorSource;
 import dev.lumen.engine.model.Weights;
 import dev.lumen.engine.ops.Ops;
+import dev.lumen.engine.ops.TokenGrid;
+import dev.lumen.engine.ops.TokenPooling;
 import dev.lumen.engine.tensor.Tensor;
 import java.util.HashMap;
 import java.util.List;
@@ -99,6 +102,9 @@ public final class PixArtTransformer {
     /**
      * Projects caption embeddings {@code [B, S, caption_channels]} (T5 output) and precomputes each
      * block's cross-attention keys and values. {@code mask} is {@code [B·S]} of 1 (token) / 0 (padding).
+     * This is the exact per-prompt cache of the cross-attention K/V: the pipeline calls it once per
+     * run and every denoising step reuses the result, whatever its token density, so a forward pass
+     * computes no caption projection ({@code 4·S·D²} per block and row saved at every step).
      */
     public CaptionContext prepareCaption(Tensor captionEmbeds, float[] mask) {
         int[] s = captionEmbeds.shape();
@@ -253,7 +259,7 @@ public final class PixArtTransformer {
      * {@code [B, out_channels, H, W]}.
      */
     public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning) {
-        return forward(latents, caption, conditioning, null);
+        return forward(latents, caption, conditioning, null, null);
     }
 
     /**
@@ -262,6 +268,27 @@ public final class PixArtTransformer {
      * compute exactly what the plain model computes.
      */
     public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning, RegionalContext regional) {
+        return forward(latents, caption, conditioning, regional, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, CaptionContext, Conditioning)} with token density: block {@code l}
+     * runs {@code density[l]} on every batch row (docs/adr/0009); null, or all
+     * {@link TokenOperator#DENSE}, runs exactly the dense model's operations.
+     */
+    public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning, TokenOperator[] density) {
+        return forward(latents, caption, conditioning, null, density);
+    }
+
+    /**
+     * Regional attention and token density together. Regional self-attention runs in dense blocks
+     * only and regional attention never in a coarse block: the caller makes those blocks dense at
+     * regional steps (DensityPlan.respectingRegions, then denseWhere; layout.md §3.7). A region-pure
+     * pooled block keeps its pooled self-attention and gets regional cross-attention, whose queries
+     * are the dense tokens.
+     */
+    public Tensor forward(Tensor latents, CaptionContext caption, Conditioning conditioning, RegionalContext regional,
+                          TokenOperator[] density) {
         int[] ls = latents.shape();
         int batch = ls[0];
         int p = config.patchSize();
@@ -272,6 +299,10 @@ public final class PixArtTransformer {
         if (caption.batch() != batch) {
             throw new IllegalArgumentException("caption batch " + caption.batch() + " ≠ latent batch " + batch);
         }
+        if (density != null && density.length != blocks.length) {
+            throw new IllegalArgumentException("a token-density row of " + density.length + " operators for "
+                    + blocks.length + " blocks");
+        }
         int h = ls[2] / p;
         int w = ls[3] / p;
         if (regional != null && (regional.gridHeight() != h || regional.gridWidth() != w
@@ -280,52 +311,132 @@ public final class PixArtTransformer {
                     + " token grid, rows [" + regional.firstRow() + ", " + (regional.firstRow() + regional.rows())
                     + ") does not fit latents " + java.util.Arrays.toString(ls));
         }
-        int d = config.hiddenSize();
+        TokenGrid grid = new TokenGrid(h, w);
         Tensor x = ops.imageToTokens(ops.conv2d(latents, patchWeight, patchBias, p, 0));
         x = ops.add(x, positions(h, w));
-        float eps = config.normEps();
-        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
         for (int l = 0; l < blocks.length; l++) {
-            Block b = blocks[l];
+            TokenOperator op = density == null ? TokenOperator.DENSE : density[l];
             // x is updated in place; a block's temporaries are released when it ends.
             try (Ops.Scope scope = ops.scope()) {
-                Tensor mod = ops.add(conditioning.t6(), b.scaleShift());
-                Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
+                Tensor mod = ops.add(conditioning.t6(), blocks[l].scaleShift());
+                if (op instanceof TokenOperator.Coarse coarse) {
+                    if (regional != null && (regional.regionalSelfAttention() || regional.regionalCrossAttention())) {
+                        throw new IllegalArgumentException("block " + l + " runs " + op.label()
+                                + " at a step with regional attention; regional steps need it dense (layout.md §3.7)");
+                    }
+                    coarseBlock(l, x, grid, coarse.cell(), mod, caption);
+                } else {
+                    if (regional != null && regional.regionalSelfAttention() && !(op instanceof TokenOperator.Dense)) {
+                        throw new IllegalArgumentException("block " + l + " runs " + op.label()
+                                + " at a step with regional self-attention, which runs on dense blocks only");
+                    }
+                    block(l, x, grid, op, mod, caption, regional);
+                }
+            }
+        }
+        // The final layer is modulated by the embedded timestep itself, not by t6.
+        Tensor finalMod = ops.add(conditioning.embedded(), finalScaleShift);
+        Tensor y = ops.layerNormModulate(x, finalMod, 0, 1, config.normEps());
+        Tensor out = apply(projOut, y);
+        return ops.unpatchify(ops.reshape(out, batch, h * w, p * p * config.outChannels()), h, w, p,
+                config.outChannels());
+    }
+
+    /**
+     * Block {@code l} on the tokens {@code x} of {@code grid}, updating x in place, self-attention
+     * under {@code op}, with regional attention on the rows of {@code regional} when not null.
+     */
+    private void block(int l, Tensor x, TokenGrid grid, TokenOperator op, Tensor mod, CaptionContext caption,
+                       RegionalContext regional) {
+        Block b = blocks[l];
+        float eps = config.normEps();
+        Tensor n = ops.layerNormModulate(x, mod, 0, 1, eps);
+        ops.addGatedInPlace(x, mod, 2, selfAttention(b, n, grid, op, regional));
+        // Cross-attention reads the residual stream directly: no norm, no gate.
+        Tensor crossQ = apply(b.crossQ(), x);
+        Tensor cross = ops.attention(crossQ, caption.keys()[l], caption.values()[l],
+                config.numHeads(), attentionScale(), caption.keyBias(), null);
+        if (regional != null && regional.regionalCrossAttention()) {
+            // Each token reads its own region's caption only (region 0: the background's).
+            Tensor reg = ops.rangedAttention(
+                    ops.gatherTokens(crossQ, regional.firstRow(), regional.rows(), regional.order()),
+                    regional.keys()[l], regional.values()[l], config.numHeads(), attentionScale(), regional.crossRanges());
+            ops.blendTokensInPlace(cross, regional.firstRow(), regional.betaCross(), reg, regional.rank());
+        }
+        ops.addInPlace(x, apply(b.crossOut(), cross));
+        n = ops.layerNormModulate(x, mod, 3, 4, eps);
+        ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+    }
+
+    /**
+     * attn1 of a block, output projection included, on the modulated tokens {@code n} under a
+     * token-density operator. This is the per-block self-attention strategy regional attention
+     * shares: its regional part lives in the dense case. A pooling case runs under a layout only
+     * with region-pure cells (DensityPlan.respectingRegions) and without regional self-attention;
+     * a regional part over the same pooled keys is not implemented yet.
+     */
+    private Tensor selfAttention(Block b, Tensor n, TokenGrid grid, TokenOperator op, RegionalContext regional) {
+        int heads = config.numHeads();
+        float scale = attentionScale();
+        int h = grid.height();
+        int w = grid.width();
+        return switch (op) {
+            case TokenOperator.Dense dense -> {
                 Tensor q = apply(b.q(), n);
                 Tensor k = apply(b.k(), n);
                 Tensor v = apply(b.v(), n);
-                Tensor att = ops.attention(q, k, v, config.numHeads(), scale, null, null);
+                Tensor att = ops.attention(q, k, v, heads, scale, null, null);
                 if (regional != null && regional.regionalSelfAttention()) {
                     // Each token attends to its own region's tokens only, blended before to_out.
                     Tensor reg = ops.rangedAttention(ops.gatherTokens(q, regional.firstRow(), regional.rows(), regional.order()),
                             ops.gatherTokens(k, regional.firstRow(), regional.rows(), regional.order()),
                             ops.gatherTokens(v, regional.firstRow(), regional.rows(), regional.order()),
-                            config.numHeads(), scale, regional.selfRanges());
+                            heads, scale, regional.selfRanges());
                     ops.blendTokensInPlace(att, regional.firstRow(), regional.betaSelf(), reg, regional.rank());
                 }
-                ops.addGatedInPlace(x, mod, 2, apply(b.out(), att));
-                // Cross-attention reads the residual stream directly: no norm, no gate.
-                Tensor crossQ = apply(b.crossQ(), x);
-                Tensor cross = ops.attention(crossQ, caption.keys()[l], caption.values()[l],
-                        config.numHeads(), scale, caption.keyBias(), null);
-                if (regional != null && regional.regionalCrossAttention()) {
-                    // Each token reads its own region's caption only (region 0: the background's).
-                    Tensor reg = ops.rangedAttention(
-                            ops.gatherTokens(crossQ, regional.firstRow(), regional.rows(), regional.order()),
-                            regional.keys()[l], regional.values()[l], config.numHeads(), scale, regional.crossRanges());
-                    ops.blendTokensInPlace(cross, regional.firstRow(), regional.betaCross(), reg, regional.rank());
-                }
-                ops.addInPlace(x, apply(b.crossOut(), cross));
-                n = ops.layerNormModulate(x, mod, 3, 4, eps);
-                ops.addGatedInPlace(x, mod, 5, apply(b.ff2(), ops.geluTanh(apply(b.ff1(), n))));
+                yield apply(b.out(), att);
             }
-        }
-        // The final layer is modulated by the embedded timestep itself, not by t6.
-        Tensor finalMod = ops.add(conditioning.embedded(), finalScaleShift);
-        Tensor y = ops.layerNormModulate(x, finalMod, 0, 1, eps);
-        Tensor out = apply(projOut, y);
-        return ops.unpatchify(ops.reshape(out, batch, h * w, p * p * config.outChannels()), h, w, p,
-                config.outChannels());
+            case TokenOperator.KvPool pool -> {
+                // Pooling before the (affine) projections equals pooling K and V, at 1/s² of their cost.
+                Tensor pooled = ops.poolTokens(n, h, w, pool.cell(), pool.mode());
+                yield apply(b.out(), ops.attention(apply(b.q(), n), apply(b.k(), pooled), apply(b.v(), pooled), heads,
+                        scale, null, null));
+            }
+            case TokenOperator.KvPoolLocal local -> {
+                Tensor k = apply(b.k(), n);
+                Tensor v = apply(b.v(), n);
+                // Pooling after the projections: the dense K and V exist anyway for the windows.
+                Tensor pooledK = ops.poolTokens(k, h, w, local.cell(), TokenPooling.AVG);
+                Tensor pooledV = ops.poolTokens(v, h, w, local.cell(), TokenPooling.AVG);
+                yield apply(b.out(), ops.localPooledAttention(apply(b.q(), n), k, v, pooledK, pooledV, heads, scale, h, w,
+                        local.window(), local.cell()));
+            }
+            case TokenOperator.MeanV mean -> {
+                // Uniform attention: every token gets out(v(mean token)); one cell covers the grid.
+                int whole = Math.max(h, w);
+                Tensor meanToken = ops.poolTokens(n, h, w, whole, TokenPooling.AVG);
+                yield ops.upsampleTokens(apply(b.out(), apply(b.v(), meanToken)), h, w, whole);
+            }
+            case TokenOperator.Coarse coarse -> throw new IllegalStateException("coarse blocks run through coarseBlock");
+        };
+    }
+
+    /**
+     * Block {@code l} on the grid pooled by {@code cell}: {@code x += U(block(P(x)) − P(x))}. Only the
+     * block's update is upsampled, so the detail x already holds survives.
+     */
+    private void coarseBlock(int l, Tensor x, TokenGrid grid, int cell, Tensor mod, CaptionContext caption) {
+        int h = grid.height();
+        int w = grid.width();
+        Tensor before = ops.poolTokens(x, h, w, cell, TokenPooling.AVG);
+        Tensor after = ops.poolTokens(x, h, w, cell, TokenPooling.AVG);
+        block(l, after, new TokenGrid(grid.tileRows(cell), grid.tileColumns(cell)), TokenOperator.DENSE, mod, caption, null);
+        Tensor update = ops.add(after, ops.mul(before, ops.fromHost(new float[] {-1f}, 1)));
+        ops.addInPlace(x, ops.upsampleTokens(update, h, w, cell));
+    }
+
+    private float attentionScale() {
+        return (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
     private Tensor positions(int h, int w) {
