@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,17 +46,11 @@ final class EvalLayoutCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Model folder with eval/domain.json (default: the bundled demo model).")
     Path model;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, vulkan or auto (default: ${DEFAULT-VALUE}).")
-    String backend;
 
-    @Option(names = "--sampler", description = "dpm-solver or lcm (default: the model's scheduler).")
-    String sampler;
 
-    @Option(names = "--steps", description = "Denoising steps (default: 20 for dpm-solver, 4 for lcm).")
-    Integer steps;
 
-    @Option(names = "--guidance", description = "Classifier-free guidance scale (default: the sampler's).")
-    Double guidance;
+    @CommandLine.Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--layouts", defaultValue = "12", description = "Layouts per region count 1..4 (default: ${DEFAULT-VALUE}).")
     int layoutsPerCount;
@@ -88,9 +83,9 @@ final class EvalLayoutCommand implements Callable<Integer> {
         Domain domain = Domain.load(folder.resolve("eval").resolve("domain.json"));
         List<Case> cases = cases(domain, layoutsPerCount, 20261123L);
         ModelFolder modelFolder = ModelFolder.open(folder);
-        SamplerKind.Choice choice = SamplerKind.choose(modelFolder, sampler, null);
-        int stepCount = steps != null ? steps : choice.kind().defaultSteps();
-        double scale = guidance != null ? guidance : choice.kind().defaultGuidance();
+        SamplerKind.Choice choice = SamplerKind.choose(modelFolder, sampling.sampler, null);
+        int stepCount = sampling.steps != null ? sampling.steps : choice.kind().defaultSteps();
+        double scale = sampling.guidance != null ? sampling.guidance : choice.kind().defaultGuidance();
         ShapeScorer scorer = new ShapeScorer(domain);
         List<GroupedMeans.Sample> withLayout = new ArrayList<>();
         List<GroupedMeans.Sample> without = new ArrayList<>();
@@ -98,7 +93,7 @@ final class EvalLayoutCommand implements Callable<Integer> {
         double layoutSeconds = 0;
         double plainSeconds = 0;
         Files.createDirectories(out.resolve("images"));
-        try (Ops ops = Backends.open(backend);
+        try (Ops ops = Backends.open(sampling.backend);
              PixArtPipeline pipeline = PixArtPipeline.load(modelFolder, ops, choice.config())) {
             System.out.printf(Locale.ROOT, "model %s, %s %d steps, guidance %.1f, %s backend, %d layouts x %d seeds, %dx%d%n%n",
                     folder, choice.kind().cliName(), stepCount, scale, ops.name(), cases.size(), seeds, domain.width(),

@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,17 +54,11 @@ final class EvalPromptsCommand implements Callable<Integer> {
             + "(e.g. ground-truth renders or VAE reconstructions, to measure ceilings).")
     Path images;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, vulkan or auto (default: ${DEFAULT-VALUE}).")
-    String backend;
 
-    @Option(names = "--sampler", description = "dpm-solver or lcm (default: the model's scheduler).")
-    String sampler;
 
-    @Option(names = "--steps", description = "Denoising steps (default: 20 for dpm-solver, 4 for lcm).")
-    Integer steps;
 
-    @Option(names = "--guidance", description = "Classifier-free guidance scale; ≤ 1 disables it (default: 4.5 for dpm-solver, 0 for lcm).")
-    Double guidance;
+    @CommandLine.Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--group", split = ",", description = "Only these groups (comma-separated or repeated; default: all).")
     List<String> groups = new ArrayList<>();
@@ -135,11 +130,11 @@ final class EvalPromptsCommand implements Callable<Integer> {
     private void generate(Path modelFolder, Domain domain, List<EvalPrompt> prompts, ShapeScorer scorer,
                           PromptResults results, List<SampleGrid.Tile> tiles, Map<String, Object> settings) {
         ModelFolder folder = ModelFolder.open(modelFolder);
-        SamplerKind.Choice choice = SamplerKind.choose(folder, sampler, null);
-        int stepCount = steps != null ? steps : choice.kind().defaultSteps();
-        double scale = guidance != null ? guidance : choice.kind().defaultGuidance();
+        SamplerKind.Choice choice = SamplerKind.choose(folder, sampling.sampler, null);
+        int stepCount = sampling.steps != null ? sampling.steps : choice.kind().defaultSteps();
+        double scale = sampling.guidance != null ? sampling.guidance : choice.kind().defaultGuidance();
         Path imageDir = out.resolve("images");
-        try (Ops ops = Backends.open(backend);
+        try (Ops ops = Backends.open(sampling.backend);
              PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, choice.config())) {
             settings.put("model", modelFolder.toString());
             settings.put("sampler", choice.kind().cliName());
