@@ -182,16 +182,7 @@ public final class CpuOps implements Ops {
                     scores[row + j] = s;
                     max = Math.max(max, s);
                 }
-                float sum = 0;
-                for (int j = 0; j < sk; j++) {
-                    float e = (float) Math.exp(scores[row + j] - max);
-                    scores[row + j] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int j = 0; j < sk; j++) {
-                    scores[row + j] *= inv;
-                }
+                softmaxFromMax(scores, row, sk, max);
             }
             MatMul.gemmNN(scores, 0, sk, vd, kOff, width, rows, d, sk, out, qOff, width);
         });
@@ -854,16 +845,7 @@ public final class CpuOps implements Ops {
                     scores[row + j] = sc;
                     max = Math.max(max, sc);
                 }
-                float sum = 0;
-                for (int j = 0; j < keys; j++) {
-                    float e = (float) Math.exp(scores[row + j] - max);
-                    scores[row + j] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int j = 0; j < keys; j++) {
-                    scores[row + j] *= inv;
-                }
+                softmaxFromMax(scores, row, keys, max);
             }
             float[] ob = new float[local * d];
             MatMul.gemmNN(scores, 0, keys, vb, 0, d, local, d, keys, ob, 0, d);
@@ -899,5 +881,19 @@ public final class CpuOps implements Ops {
 
     static DType dtypeOf(Tensor t) {
         return t instanceof CpuWeight w ? w.dtype : DType.F32;
+    }
+
+    /** Turns {@code n} scores at {@code row} into softmax weights, given their maximum. */
+    private static void softmaxFromMax(float[] scores, int row, int n, float max) {
+        float sum = 0;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(scores[row + j] - max);
+            scores[row + j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < n; j++) {
+            scores[row + j] *= inv;
+        }
     }
 }
