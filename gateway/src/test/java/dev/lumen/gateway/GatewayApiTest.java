@@ -2,6 +2,7 @@ package dev.lumen.gateway;
 
 import static dev.lumen.gateway.GatewayFixture.KEY_A;
 import static dev.lumen.gateway.GatewayFixture.KEY_B;
+import static dev.lumen.gateway.GatewayFixture.KEY_GALLERY;
 import static dev.lumen.gateway.GatewayFixture.KEY_LIMITED;
 import static dev.lumen.gateway.GatewayFixture.KEY_QUOTA;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -158,6 +160,90 @@ class GatewayApiTest {
                 }).getResponseBody().filter(e -> e.event() != null).map(ServerSentEvent::event)
                 .collectList().block(Duration.ofSeconds(10));
         assertThat(again).containsExactly("completed");
+    }
+
+    static Map<String, Object> getJson(String key, String path) {
+        return http.get().uri(path).header("Authorization", "Bearer " + key).exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult().getResponseBody();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theJobListShowsTheTenantsNewestJobsFirstAsGetShowsThem() {
+        List<String> ids = new ArrayList<>();
+        for (String prompt : List.of("gallery one", "gallery two", "gallery three")) {
+            ids.add(submitted(KEY_GALLERY, "{\"prompt\":\"" + prompt + "\",\"size\":\"128x64\",\"steps\":3,\"seed\":9,"
+                    + "\"negative_prompt\":\"blur\",\"guidance_scale\":2.5}"));
+        }
+        JobSubmitted second = fx.awaitSubmitted(ids.get(1));
+        fx.publishState(second, JobStatus.RUNNING, 2, null);
+        GatewayFixture.await(() -> "running".equals(getJson(KEY_GALLERY, "/v1/jobs/" + ids.get(1)).get("status")) ? true : null);
+
+        Map<String, Object> page = getJson(KEY_GALLERY, "/v1/jobs?limit=2");
+        assertThat(page).containsEntry("object", "list");
+        List<Map<String, Object>> data = (List<Map<String, Object>>) page.get("data");
+        assertThat(data).extracting(j -> j.get("id")).containsExactly(ids.get(2), ids.get(1));
+        // Each entry is the job exactly as GET /v1/jobs/{id} shows it, prompt and settings included.
+        for (Map<String, Object> job : data) {
+            assertThat(job).isEqualTo(getJson(KEY_GALLERY, "/v1/jobs/" + job.get("id")));
+        }
+        assertThat(data.get(0)).containsEntry("prompt", "gallery three").containsEntry("negative_prompt", "blur")
+                .containsEntry("steps", 3).containsEntry("guidance_scale", 2.5).containsEntry("sampler", "dpm-solver")
+                .containsEntry("size", "128x64").containsEntry("seed", 9);
+        assertThat(data.get(1)).containsEntry("status", "running").containsEntry("progress", Map.of("step", 2, "steps", 3));
+
+        List<Map<String, Object>> all = (List<Map<String, Object>>) getJson(KEY_GALLERY, "/v1/jobs").get("data");
+        assertThat(all).extracting(j -> j.get("id")).containsExactly(ids.get(2), ids.get(1), ids.get(0));
+        // Another tenant's list has none of them.
+        List<Map<String, Object>> other = (List<Map<String, Object>>) getJson(KEY_B, "/v1/jobs?limit=100").get("data");
+        assertThat(other).extracting(j -> j.get("id")).doesNotContainAnyElementsOf(ids);
+    }
+
+    @Test
+    void aBadPageSizeIsA400NamingLimitAndTheListNeedsAKey() {
+        for (String limit : List.of("0", "101", "ten", "-1", "2.5", "")) {
+            http.get().uri("/v1/jobs?limit=" + limit).header("Authorization", "Bearer " + KEY_GALLERY).exchange()
+                    .expectStatus().isBadRequest().expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.field").isEqualTo("limit")
+                    .jsonPath("$.title").isEqualTo("Invalid request")
+                    .jsonPath("$.detail").value(d -> assertThat((String) d).startsWith("\"limit\" must be"));
+        }
+        http.get().uri("/v1/jobs").exchange().expectStatus().isUnauthorized()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void anImageLinkComesAsJsonWhenAskedForByName() throws Exception {
+        String id = submitted(KEY_GALLERY, body("an image link"));
+        JobSubmitted job = fx.awaitSubmitted(id);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 9, 8, 7};
+        fx.publishState(job, JobStatus.SUCCEEDED, null, List.of(fx.storeImage(job, 0, png)));
+        GatewayFixture.await(() -> "succeeded".equals(getJson(KEY_GALLERY, "/v1/jobs/" + id).get("status")) ? true : null);
+
+        Map<String, Object> link = http.get().uri("/v1/jobs/" + id + "/images/0").header("Authorization", "Bearer " + KEY_GALLERY)
+                .accept(MediaType.APPLICATION_JSON).exchange().expectStatus().isOk()
+                .expectHeader().valueEquals("Cache-Control", "no-store")
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult().getResponseBody();
+        assertThat(link).containsEntry("index", 0).containsEntry("width", 256).containsEntry("height", 256);
+        Instant expires = Instant.parse((String) link.get("expires_at"));
+        assertThat(expires).isBetween(Instant.now().plusSeconds(240), Instant.now().plusSeconds(301));
+        URI url = URI.create((String) link.get("url"));
+        assertThat(url.toString()).startsWith(fx.s3.endpoint().toString()).contains("X-Amz-Signature");
+        assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(url).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(png);
+
+        // Anything else, a wildcard included, still gets the redirect.
+        for (String accept : List.of("*/*", "image/png", "application/*", "text/html, */*;q=0.8")) {
+            http.get().uri("/v1/jobs/" + id + "/images/0").header("Authorization", "Bearer " + KEY_GALLERY)
+                    .header("Accept", accept).exchange().expectStatus().isFound().expectHeader()
+                    .value("Location", l -> assertThat(l).contains("X-Amz-Signature"));
+        }
+        // Errors stay problem documents.
+        http.get().uri("/v1/jobs/" + id + "/images/3").header("Authorization", "Bearer " + KEY_GALLERY)
+                .accept(MediaType.APPLICATION_JSON).exchange().expectStatus().isNotFound()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
     }
 
     @Test

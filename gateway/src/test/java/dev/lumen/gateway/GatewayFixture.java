@@ -49,6 +49,7 @@ final class GatewayFixture implements AutoCloseable {
     static final String KEY_LIMITED = "key-limited";
     static final String KEY_QUOTA = "key-quota";
     static final String KEY_FUZZ = "key-fuzz";
+    static final String KEY_GALLERY = "key-gallery";
     static final String BUCKET = "lumen-test";
 
     final EmbeddedKafka kafka;
@@ -104,6 +105,7 @@ final class GatewayFixture implements AutoCloseable {
         key(props, 2, KEY_LIMITED, "tenant-c", 0.01, 2, 1000);
         key(props, 3, KEY_QUOTA, "tenant-d", 1000, 1000, 2);
         key(props, 4, KEY_FUZZ, "tenant-fuzz", 1_000_000, 1_000_000, 1000);
+        key(props, 5, KEY_GALLERY, "tenant-gallery", 1000, 1000, 1000);
         gateway = GatewayApplication.start(props);
         port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
     }

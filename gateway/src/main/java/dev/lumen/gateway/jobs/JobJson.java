@@ -17,16 +17,26 @@ import java.util.List;
  * object keys stay inside. {@code engine_ms} is the worker's own time for the task (model work
  * only), so a client can tell queueing and platform overhead from inference time. {@code layout} is
  * the layout the job runs with (the client's, or the one planned for {@code "auto"}), so the boxes
- * used can be seen.
+ * used can be seen. The prompt and sampling settings are the job's own (defaults filled in), so a
+ * job read back, or listed, says what it draws and can be submitted again as it ran.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobJson(String id, String object, String status, String model, int n, String size, long seed,
+                      String prompt, @JsonProperty("negative_prompt") String negativePrompt, int steps,
+                      @JsonProperty("guidance_scale") double guidanceScale, String sampler,
                       @JsonProperty("created_at") Instant createdAt, @JsonProperty("updated_at") Instant updatedAt,
                       @Schema(implementation = LayoutDocs.Layout.class) Layout layout, Progress progress, List<Image> images, ErrorInfo error,
                       @JsonProperty("engine_ms") Double engineMs, Urls urls) {
 
     /** Steps done of the total, while running. */
     public record Progress(int step, int steps) {
+    }
+
+    /** A page of jobs, OpenAI's list envelope (as {@code GET /v1/models}). */
+    public record Page(String object, List<JobJson> data) {
+        public static Page of(List<JobState> jobs) {
+            return new Page("list", jobs.stream().map(JobJson::of).toList());
+        }
     }
 
     /** One output image and where to fetch it (a redirect to a short-lived presigned URL). */
@@ -47,7 +57,8 @@ public record JobJson(String id, String object, String status, String model, int
         List<Image> images = s.images() == null ? null : s.images().stream()
                 .map((ImageRef r) -> new Image(r.index(), r.width(), r.height(), self + "/images/" + r.index())).toList();
         return new JobJson(s.jobId(), "job", s.status().wire(), s.spec().model(), s.spec().n(),
-                s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.createdAt(), s.updatedAt(), s.spec().layout(), progress,
+                s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.spec().prompt(), s.spec().negativePrompt(),
+                s.spec().steps(), s.spec().guidanceScale(), s.spec().sampler(), s.createdAt(), s.updatedAt(), s.spec().layout(), progress,
                 images, s.error(), s.engineMs(), new Urls(self, self + "/events", self));
     }
 }

@@ -27,6 +27,7 @@ import io.opentelemetry.context.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -200,6 +201,11 @@ public class JobService {
             log.atDebug().addKeyValue("jobId", existing.jobId()).log("idempotent replay");
         }
         return new Submission(existing, true);
+    }
+
+    /** The caller's tenant's {@code limit} newest jobs, newest first. */
+    public List<JobState> recent(ApiKey key, int limit) {
+        return view.recent(key.tenant(), limit);
     }
 
     /** The job if it exists and belongs to the caller's tenant; otherwise 404 (never 403). */

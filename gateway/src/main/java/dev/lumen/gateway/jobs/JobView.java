@@ -2,10 +2,12 @@ package dev.lumen.gateway.jobs;
 
 import dev.lumen.contracts.JobState;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
@@ -32,6 +34,32 @@ public class JobView {
         synchronized (lock) {
             return Optional.ofNullable(states.get(jobId));
         }
+    }
+
+    /** Newest first: by creation time, then by id so that jobs created in the same instant keep one order. */
+    static final Comparator<JobState> NEWEST_FIRST =
+            Comparator.comparing(JobState::createdAt).thenComparing(JobState::jobId).reversed();
+
+    /**
+     * The tenant's {@code limit} newest jobs, newest first. One pass over the table with a heap of
+     * {@code limit} entries: O(jobs) per page, like the table's memory. A per-tenant index is the
+     * next step if a gateway's table grows to where a scan under the lock shows.
+     */
+    public List<JobState> recent(String tenant, int limit) {
+        PriorityQueue<JobState> newest = new PriorityQueue<>(limit + 1, NEWEST_FIRST.reversed());
+        synchronized (lock) {
+            for (JobState s : states.values()) {
+                if (s.tenant().equals(tenant)) {
+                    newest.add(s);
+                    if (newest.size() > limit) {
+                        newest.poll();
+                    }
+                }
+            }
+        }
+        List<JobState> page = new ArrayList<>(newest);
+        page.sort(NEWEST_FIRST);
+        return page;
     }
 
     /** Calls {@code listener} (on the consumer's thread) with every state the scheduler publishes. */

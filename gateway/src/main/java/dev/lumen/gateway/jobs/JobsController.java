@@ -3,7 +3,9 @@ package dev.lumen.gateway.jobs;
 import dev.lumen.contracts.JobState;
 import dev.lumen.gateway.GatewayProperties;
 import dev.lumen.gateway.auth.ApiKey;
+import dev.lumen.gateway.errors.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
@@ -17,18 +19,21 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The job API: submit ({@code 202} once Kafka has the job), read, stream events, cancel. Every
- * handler acts for the caller's tenant only.
+ * The job API: submit ({@code 202} once Kafka has the job), list, read, stream events, cancel.
+ * Every handler acts for the caller's tenant only.
  */
 @RestController
 public class JobsController {
     private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+    static final int DEFAULT_PAGE = 20;
+    static final int MAX_PAGE = 100;
 
     private final JobService jobs;
     private final RequestParser parser;
@@ -60,6 +65,29 @@ public class JobsController {
                 .map(s -> ResponseEntity.accepted().location(URI.create(JobJson.self(s.job().jobId())))
                         .header("Idempotent-Replayed", Boolean.toString(s.replayed()))
                         .body(JobJson.of(s.job())));
+    }
+
+    @Operation(summary = "The caller's recent jobs, newest first", description = "Up to limit (1-"
+            + MAX_PAGE + ", default " + DEFAULT_PAGE + ") jobs of the caller's tenant, each as GET /v1/jobs/{id} shows it.")
+    @GetMapping(path = "/v1/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
+    public JobJson.Page list(ServerWebExchange exchange,
+                             @Parameter(description = "page size, 1-" + MAX_PAGE) @RequestParam(name = "limit", required = false) String limit) {
+        return JobJson.Page.of(jobs.recent(ApiKey.of(exchange), pageSize(limit)));
+    }
+
+    /** {@code limit} as given, read here rather than bound, so a bad value is a 400 naming the field. */
+    static int pageSize(String limit) {
+        if (limit == null) {
+            return DEFAULT_PAGE;
+        }
+        if (!limit.matches("[0-9]{1,4}")) {
+            throw ApiException.invalid("limit", "must be an integer within 1.." + MAX_PAGE);
+        }
+        int value = Integer.parseInt(limit);
+        if (value < 1 || value > MAX_PAGE) {
+            throw ApiException.invalid("limit", "must be within 1.." + MAX_PAGE + ", not " + value);
+        }
+        return value;
     }
 
     @Operation(summary = "A job's current state")

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The job view shows the worker's engine time as {@code engine_ms}, and leaves it out until there is one. */
+/**
+ * The job view shows the worker's engine time as {@code engine_ms}, and leaves it out until there is
+ * one; it carries the job's prompt and sampling settings under the request's own names.
+ */
 class JobJsonTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final GenerationSpec SPEC =
@@ -36,5 +39,26 @@ class JobJsonTest {
     @Test
     void aQueuedJobHasNoEngineTime() {
         assertThat(view(JobStatus.QUEUED, null, null).has("engine_ms")).isFalse();
+    }
+
+    @Test
+    void aJobShowsItsPromptAndSettingsUnderTheRequestsNames() {
+        GenerationSpec spec = new GenerationSpec("pixart-512", "a cat on a mat", "blurry", 2, 512, 256, 12, 3.5, "lcm", 99, 0,
+                null, null);
+        JobState state = new JobState(JobState.SCHEMA, "job-2", "acme", JobStatus.QUEUED, spec, T0, T0, 1,
+                null, null, null, null, null, null);
+        JsonNode json = JSON.readTree(JSON.writeValueAsString(JobJson.of(state)));
+
+        assertThat(json.get("prompt").asString()).isEqualTo("a cat on a mat");
+        assertThat(json.get("negative_prompt").asString()).isEqualTo("blurry");
+        assertThat(json.get("steps").asInt()).isEqualTo(12);
+        assertThat(json.get("guidance_scale").asDouble()).isEqualTo(3.5);
+        assertThat(json.get("sampler").asString()).isEqualTo("lcm");
+        assertThat(json.get("size").asString()).isEqualTo("512x256");
+        assertThat(json.get("seed").asLong()).isEqualTo(99);
+        assertThat(json.get("n").asInt()).isEqualTo(2);
+        assertThat(json.has("negativePrompt")).isFalse();
+        // No negative prompt: the field is left out, not null.
+        assertThat(view(JobStatus.QUEUED, null, null).has("negative_prompt")).isFalse();
     }
 }
