@@ -19,11 +19,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -243,6 +249,40 @@ class GatewayApiTest {
         // Errors stay problem documents.
         http.get().uri("/v1/jobs/" + id + "/images/3").header("Authorization", "Bearer " + KEY_GALLERY)
                 .accept(MediaType.APPLICATION_JSON).exchange().expectStatus().isNotFound()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void thePlaygroundAndEveryModuleItImportsAreServedWithoutAKey() {
+        String page = http.get().uri("/").accept(MediaType.TEXT_HTML).exchange().expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_HTML)
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(page).contains("<title>Lumen playground</title>")
+                .contains("<script type=\"module\" src=\"playground/app.js\"></script>")
+                .contains("href=\"playground/playground.css\"");
+        http.get().uri("/playground/playground.css").exchange().expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.valueOf("text/css"));
+        // Follow the module graph from app.js: a module the browser cannot load breaks the whole page.
+        Deque<String> pending = new ArrayDeque<>(List.of("app.js"));
+        Set<String> seen = new HashSet<>();
+        Pattern importFrom = Pattern.compile("from '\\./([a-z-]+\\.js)'");
+        while (!pending.isEmpty()) {
+            String module = pending.pop();
+            if (!seen.add(module)) {
+                continue;
+            }
+            EntityExchangeResult<String> r = http.get().uri("/playground/" + module).exchange().expectStatus().isOk()
+                    .expectBody(String.class).returnResult();
+            assertThat(String.valueOf(r.getResponseHeaders().getContentType())).as(module).contains("javascript");
+            Matcher m = importFrom.matcher(r.getResponseBody());
+            while (m.find()) {
+                pending.push(m.group(1));
+            }
+        }
+        assertThat(seen).containsExactlyInAnyOrder("app.js", "api.js", "sse.js", "layout-editor.js", "curl.js");
+        // The page is public; the API behind it is not.
+        http.get().uri("/v1/jobs").exchange().expectStatus().isUnauthorized();
+        http.get().uri("/playground/missing.js").exchange().expectStatus().isNotFound()
                 .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
     }
 
