@@ -38,6 +38,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", description = "cpu, vulkan or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    /** The web playground the gateway serves (PlaygroundBrowserTest drives the page at this URL). */
+    static String playgroundUrl(String baseUrl) {
+        return baseUrl + "/";
+    }
+
     @Override
     public Integer call() throws Exception {
         boolean demo = model == null;
@@ -61,6 +66,7 @@ final class ServeCommand implements Callable<Integer> {
             }, "lumen-shutdown"));
             String url = platform.baseUrl();
             System.out.println("Lumen is ready at " + url + " (model " + name + "; Ctrl-C stops it).");
+            System.out.println("Playground: " + playgroundUrl(url) + " (prompt, draw a layout, watch it denoise)");
             String draws = BundledModels.describe(folder);
             if (!draws.isEmpty()) {
                 System.out.println(draws);
