@@ -5,6 +5,7 @@ import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.TaskMessage;
 import dev.lumen.contracts.TaskMessage.TaskJob;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.WorkerEvent;
 import dev.lumen.engine.image.PngWriter;
 import dev.lumen.engine.pipeline.GenerationCancelledException;
@@ -203,9 +204,12 @@ final class TaskRunner {
             uploadSpan.end();
         }
         LumenMetrics.imagesGenerated(telemetry.meters(), config.pool(), spec.model()).increment(refs.size());
-        publisher.event(event(WorkerEvent.Type.COMPLETED, job, task, spec.steps(), spec.steps(), null, refs, null, engineMs));
-        log.info("job completed jobId={} taskId={} images={} engineMs={}", job.jobId(), task.taskId(), refs.size(),
-                Math.round(engineMs));
+        TokenDensityReport density = EngineDensities.report(spec.tokenDensity(), result.density());
+        publisher.event(new WorkerEvent(WorkerEvent.SCHEMA, WorkerEvent.Type.COMPLETED, job.jobId(), task.taskId(),
+                config.workerId(), clock.instant(), spec.steps(), spec.steps(), null, refs, null, engineMs, density));
+        log.info("job completed jobId={} taskId={} images={} engineMs={} density=\"{}\" densityFraction={}", job.jobId(),
+                task.taskId(), refs.size(), Math.round(engineMs), density == null ? null : density.plan(),
+                density == null ? null : String.format(java.util.Locale.ROOT, "%.4f", density.fraction()));
         return true;
     }
 
@@ -236,17 +240,18 @@ final class TaskRunner {
             bucketReady = true;
         }
         GenerationSpec spec = job.spec();
+        TokenDensityReport density = EngineDensities.report(spec.tokenDensity(), result.density());
         List<ImageRef> refs = new ArrayList<>();
         for (int i = 0; i < result.images().size(); i++) {
             HostTensor image = result.images().get(i);
             ImageKeys keys = ImageKeys.of(job.tenant(), job.jobId(), i);
             long t0 = System.nanoTime();
-            ImageMetadata pngMeta = ImageMetadata.of(keys, spec, spec.seed() + i, clock.instant(), null);
+            ImageMetadata pngMeta = ImageMetadata.of(keys, spec, spec.seed() + i, clock.instant(), null, density);
             byte[] png = PngText.write(PngWriter.encode(image, Map.of()), pngMeta.pngText());
             store.put(keys.png(), png, "image/png", Map.of("job-id", job.jobId(), "seed", Long.toString(spec.seed() + i)));
             double uploadMs = (System.nanoTime() - t0) / 1e6;
             ImageMetadata meta = ImageMetadata.of(keys, spec, spec.seed() + i, pngMeta.createdAt(),
-                    new ImageMetadata.Timings(null, engineMs, uploadMs));
+                    new ImageMetadata.Timings(null, engineMs, uploadMs), density);
             store.put(keys.metadata(), meta.toJson(), "application/json", Map.of("job-id", job.jobId()));
             refs.add(keys.toRef(image.shape()[1], image.shape()[0]));
         }
