@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The token-density presets a request may name (docs/adr/0009 and 0014). What each one runs is the
+ * The token-density presets a request may name (docs/adr/0009 and 0015). What each one runs is the
  * engine's business ({@code dev.lumen.engine.density.DensityPreset} holds the block patterns); this
  * is the vocabulary every service agrees on. {@code minimal} is experimental: its operators
  * (mean_v, coarse) make no pixel-fidelity promise, and a target fraction never picks it.

@@ -10,7 +10,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A request's {@code token_density} (docs/adr/0009, 0014): how much of the dense transformer
+ * A request's {@code token_density} (docs/adr/0009, 0015): how much of the dense transformer
  * computation to spend per image, in one of three forms:
  * <ul>
  *   <li>{@link Preset}: a named plan ({@link DensityPresetName}), e.g. {@code "balanced"};</li>

@@ -37,7 +37,7 @@ public record GenerationRequest(
                 + " to have layout-service plan one from the prompt. GET /v1/jobs/{id} shows the layout used.") Layout layout,
         @JsonIgnore @Schema(hidden = true) boolean autoLayout,
         @JsonProperty("token_density") @Schema(description = "How much transformer compute to spend per image"
-                + " (docs/adr/0009, 0014): a preset \"full\" (the dense model, the default), \"high\", \"balanced\","
+                + " (docs/adr/0009, 0015): a preset \"full\" (the dense model, the default), \"high\", \"balanced\","
                 + " \"low\" or \"minimal\" (experimental); a number in (0, 1], the fraction of the dense transformer FLOPs"
                 + " to keep (the cheapest non-experimental preset keeping at least that runs); or {\"rules\": [{\"t\": [from,"
                 + " to], \"blocks\": \"first-last\", \"op\": \"dense|kv_pool|kv_pool_local|mean_v|coarse\", \"s\": 2|4,"

@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
  *       timestep and block range, the last matching rule winning (blocks no rule covers run dense).</li>
  * </ul>
  * Requests are read by the contracts' {@link TokenDensitySpec}, the reader the gateway validates
- * API requests with (docs/adr/0014), and mapped here by {@link #of}; {@link DensityPlanner}
+ * API requests with (docs/adr/0015), and mapped here by {@link #of}; {@link DensityPlanner}
  * compiles any of them into a {@link DensityPlan} for one run's timesteps and model.
  */
 public sealed interface TokenDensity {
