@@ -192,11 +192,12 @@ final class TaskRunner {
             return cancelled(task, job, "cancelled after generation, before upload");
         }
         hooks.beforeUpload(job.jobId());
+        TokenDensityReport density = EngineDensities.report(spec.tokenDensity(), result.density());
         List<ImageRef> refs;
         Span uploadSpan = JobSpans.start(telemetry.tracer(), "upload images", SpanKind.CLIENT, Context.current(),
                 List.of(job.jobId()));
         try (Scope scope = uploadSpan.makeCurrent()) {
-            refs = upload(job, result, engineMs);
+            refs = upload(job, result, engineMs, density);
         } catch (RuntimeException e) {
             uploadSpan.setStatus(StatusCode.ERROR, e.toString());
             throw e;
@@ -204,7 +205,6 @@ final class TaskRunner {
             uploadSpan.end();
         }
         LumenMetrics.imagesGenerated(telemetry.meters(), config.pool(), spec.model()).increment(refs.size());
-        TokenDensityReport density = EngineDensities.report(spec.tokenDensity(), result.density());
         publisher.event(new WorkerEvent(WorkerEvent.SCHEMA, WorkerEvent.Type.COMPLETED, job.jobId(), task.taskId(),
                 config.workerId(), clock.instant(), spec.steps(), spec.steps(), null, refs, null, engineMs, density));
         log.info("job completed jobId={} taskId={} images={} engineMs={} density=\"{}\" densityFraction={}", job.jobId(),
@@ -230,17 +230,16 @@ final class TaskRunner {
     }
 
     /**
-     * Uploads image i of the job (seed + i) as PNG with its metadata in text chunks, then the JSON
-     * metadata. Keys derive from tenant, job id and index only, so a redelivered task overwrites
+     * Uploads image i of the job (seed + i) as PNG with its metadata (the token density that ran
+     * included) in text chunks, then the JSON metadata. Keys derive from tenant, job id and index only, so a redelivered task overwrites
      * its earlier upload. The JSON goes last: its presence means the PNG is complete.
      */
-    private List<ImageRef> upload(TaskJob job, GenerationResult result, double engineMs) {
+    private List<ImageRef> upload(TaskJob job, GenerationResult result, double engineMs, TokenDensityReport density) {
         if (!bucketReady) {
             store.ensureBucket();
             bucketReady = true;
         }
         GenerationSpec spec = job.spec();
-        TokenDensityReport density = EngineDensities.report(spec.tokenDensity(), result.density());
         List<ImageRef> refs = new ArrayList<>();
         for (int i = 0; i < result.images().size(); i++) {
             HostTensor image = result.images().get(i);
