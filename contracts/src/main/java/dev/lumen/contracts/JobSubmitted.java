@@ -8,7 +8,7 @@ public record JobSubmitted(String schema, @JsonProperty(required = true) String 
                            @JsonProperty(required = true) String tenant,
                            @JsonProperty(required = true) GenerationSpec spec,
                            @JsonProperty(required = true) Instant submittedAt, Instant deadline, String idempotencyKey, String traceparent) implements Message {
-    public static final String SCHEMA = "lumen.job-submitted/v1.1";
+    public static final String SCHEMA = "lumen.job-submitted/v1.2";
 
     public JobSubmitted(String jobId, String tenant, GenerationSpec spec, Instant submittedAt, Instant deadline,
                         String idempotencyKey, String traceparent) {

@@ -14,7 +14,7 @@ public record TaskMessage(String schema, @JsonProperty(required = true) String t
                           @JsonProperty(required = true) List<TaskJob> jobs,
                           @JsonProperty(required = true) int attempt,
                           Instant deadline, String traceparent) implements Message {
-    public static final String SCHEMA = "lumen.task/v1.1";
+    public static final String SCHEMA = "lumen.task/v1.2";
 
     public TaskMessage(String taskId, String pool, List<TaskJob> jobs, int attempt, Instant deadline, String traceparent) {
         this(SCHEMA, taskId, pool, jobs, attempt, deadline, traceparent);

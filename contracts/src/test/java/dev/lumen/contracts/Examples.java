@@ -26,7 +26,22 @@ final class Examples {
         return new GenerationSpec("PixArt-alpha/PixArt-LCM-XL-2-1024-MS", "a cozy desk by a window, rain outside",
                 "blurry, low quality", 2, 1024, 768, 4, 1.0, "lcm", 1_234_567_890_123L, 5,
                 layout(),
-                json("{\"default\": 1.0, \"layers\": {\"0-13\": 0.5}}"));
+                json("{\"rules\": [{\"op\": \"kv_pool\", \"t\": [500, 1000], \"blocks\": \"2-25\", \"s\": 2, \"mode\": \"avg\"}]}"));
+    }
+
+    /** The plain spec at a preset or a fraction, as the gateway writes them. */
+    static GenerationSpec densitySpec(JsonNode tokenDensity) {
+        GenerationSpec p = plainSpec();
+        return new GenerationSpec(p.model(), p.prompt(), p.negativePrompt(), p.n(), p.width(), p.height(), p.steps(),
+                p.guidanceScale(), p.sampler(), p.seed(), p.priority(), null, tokenDensity);
+    }
+
+    /** What a worker reports for a job of {@link #spec()} on a 28-block model at 4 LCM steps. */
+    static TokenDensityReport densityReport() {
+        return new TokenDensityReport(spec().tokenDensity(), "1 rule", List.of(
+                "t=999: 0-1 dense, 2-25 kv_pool(s=2,avg), 26-27 dense",
+                "t=759: 0-1 dense, 2-25 kv_pool(s=2,avg), 26-27 dense",
+                "t=499: 0-27 dense", "t=259: 0-27 dense"), 41_712_000_000_000L, 47_225_000_000_000L, 0.883261);
     }
 
     static Layout layout() {
@@ -67,7 +82,7 @@ final class Examples {
 
     static WorkerEvent completed() {
         return new WorkerEvent(WorkerEvent.SCHEMA, WorkerEvent.Type.COMPLETED, JOB, "task-9d1c2b", "worker-gpu-0.lumen",
-                SUBMITTED.plusMillis(5100), 4, 4, null, images(), null, 3876.25);
+                SUBMITTED.plusMillis(5100), 4, 4, null, images(), null, 3876.25, densityReport());
     }
 
     static WorkerEvent failed() {
@@ -83,7 +98,8 @@ final class Examples {
 
     static JobState succeeded() {
         return new JobState(JobState.SCHEMA, JOB, TENANT, JobStatus.SUCCEEDED, plainSpec(), SUBMITTED,
-                SUBMITTED.plusSeconds(6), 1, 4, 4, null, images(), null, 3876.25);
+                SUBMITTED.plusSeconds(6), 1, 4, 4, null, images(), null, 3876.25,
+                new TokenDensityReport(null, "preset full", List.of("t=999: 0-27 dense"), 9_000_000_000L, 9_000_000_000L, 1.0));
     }
 
     static ControlMessage cancel() {
@@ -98,14 +114,18 @@ final class Examples {
     /** Every message type at least once, with the file name of its schema. */
     static List<Example> all() {
         return List.of(
-                new Example("job-submitted.v1.1.json", jobSubmitted()),
-                new Example("job-submitted.v1.1.json", new JobSubmitted(JOB, TENANT, plainSpec(), SUBMITTED, null, null, null)),
-                new Example("task.v1.1.json", task()),
-                new Example("worker-event.v1.json", progress()),
-                new Example("worker-event.v1.json", completed()),
-                new Example("worker-event.v1.json", failed()),
-                new Example("job-state.v1.1.json", running()),
-                new Example("job-state.v1.1.json", succeeded()),
+                new Example("job-submitted.v1.2.json", jobSubmitted()),
+                new Example("job-submitted.v1.2.json", new JobSubmitted(JOB, TENANT, plainSpec(), SUBMITTED, null, null, null)),
+                new Example("job-submitted.v1.2.json", new JobSubmitted(JOB, TENANT, densitySpec(json("\"balanced\"")),
+                        SUBMITTED, null, null, null)),
+                new Example("job-submitted.v1.2.json", new JobSubmitted(JOB, TENANT, densitySpec(json("0.8")), SUBMITTED,
+                        null, null, null)),
+                new Example("task.v1.2.json", task()),
+                new Example("worker-event.v1.1.json", progress()),
+                new Example("worker-event.v1.1.json", completed()),
+                new Example("worker-event.v1.1.json", failed()),
+                new Example("job-state.v1.2.json", running()),
+                new Example("job-state.v1.2.json", succeeded()),
                 new Example("control.v1.json", cancel()),
                 new Example("dead-letter.v1.json", deadLetter()));
     }

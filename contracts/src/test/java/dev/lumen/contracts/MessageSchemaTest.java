@@ -77,7 +77,8 @@ class MessageSchemaTest {
     @ParameterizedTest
     @ValueSource(strings = {"common.v1.json", "job-submitted.v1.json", "task.v1.json", "worker-event.v1.json",
             "job-state.v1.json", "control.v1.json", "dead-letter.v1.json", "job-submitted.v1.1.json", "task.v1.1.json",
-            "job-state.v1.1.json"})
+            "job-state.v1.1.json", "job-submitted.v1.2.json", "task.v1.2.json", "job-state.v1.2.json",
+            "worker-event.v1.1.json"})
     void schemaFilesAreValidDraft2020_12(String file) throws IOException {
         Schema metaSchema = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("schemas/" + file)) {
@@ -93,13 +94,13 @@ class MessageSchemaTest {
     @Test
     void schemaRefusesAnotherVersion() {
         ObjectNode json = edited(Examples.jobSubmitted(), j -> j.put("schema", "lumen.job-submitted/v2"));
-        assertThat(validate("job-submitted.v1.1.json", json)).extracting(Error::getKeyword).contains("const");
+        assertThat(validate("job-submitted.v1.2.json", json)).extracting(Error::getKeyword).contains("const");
     }
 
     @Test
     void schemaRefusesAMissingRequiredField() {
         ObjectNode json = edited(Examples.task(), j -> ((ObjectNode) j.get("jobs").get(0).get("spec")).remove("model"));
-        assertThat(validate("task.v1.1.json", json)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("task.v1.2.json", json)).extracting(Error::getKeyword).contains("required");
     }
 
     @Test
@@ -113,36 +114,36 @@ class MessageSchemaTest {
     @Test
     void schemaRefusesUpperCaseEnums() {
         ObjectNode json = edited(Examples.succeeded(), j -> j.put("status", "SUCCEEDED"));
-        assertThat(validate("job-state.v1.1.json", json)).extracting(Error::getKeyword).contains("enum");
+        assertThat(validate("job-state.v1.2.json", json)).extracting(Error::getKeyword).contains("enum");
     }
 
     @Test
     void schemaRefusesIdsThatCouldEscapeAnObjectKey() {
         for (String id : Arrays.asList("../other-tenant", "a/b", "", ".hidden")) {
             ObjectNode json = edited(Examples.jobSubmitted(), j -> j.put("tenant", id));
-            assertThat(validate("job-submitted.v1.1.json", json)).as(id).extracting(Error::getKeyword).contains("pattern");
+            assertThat(validate("job-submitted.v1.2.json", json)).as(id).extracting(Error::getKeyword).contains("pattern");
         }
     }
 
     @Test
     void schemaRequiresImagesOnCompletionAndAnErrorOnFailure() {
         ObjectNode completed = edited(Examples.completed(), j -> j.remove("images"));
-        assertThat(validate("worker-event.v1.json", completed)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("worker-event.v1.1.json", completed)).extracting(Error::getKeyword).contains("required");
         ObjectNode failed = edited(Examples.failed(), j -> j.remove("error"));
-        assertThat(validate("worker-event.v1.json", failed)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("worker-event.v1.1.json", failed)).extracting(Error::getKeyword).contains("required");
     }
 
     @Test
     void schemaChecksLayoutBoxes() {
         ObjectNode json = edited(Examples.jobSubmitted(),
                 j -> ((ObjectNode) j.get("spec").get("layout").get("regions").get(0)).putArray("box").add(0.1).add(1.5));
-        assertThat(validate("job-submitted.v1.1.json", json)).isNotEmpty();
+        assertThat(validate("job-submitted.v1.2.json", json)).isNotEmpty();
         ObjectNode overlap = edited(Examples.jobSubmitted(),
                 j -> ((ObjectNode) j.get("spec").get("layout").get("control")).put("overlap", "largest-wins"));
-        assertThat(validate("job-submitted.v1.1.json", overlap)).extracting(Error::getKeyword).contains("enum");
+        assertThat(validate("job-submitted.v1.2.json", overlap)).extracting(Error::getKeyword).contains("enum");
         ObjectNode strength = edited(Examples.jobSubmitted(),
                 j -> ((ObjectNode) j.get("spec").get("layout").get("control")).put("strength", 1.5));
-        assertThat(validate("job-submitted.v1.1.json", strength)).isNotEmpty();
+        assertThat(validate("job-submitted.v1.2.json", strength)).isNotEmpty();
     }
 
     @Test
@@ -154,6 +155,37 @@ class MessageSchemaTest {
         assertThat(layout.get("control").toString())
                 .isEqualTo("{\"strength\":0.8,\"until_t\":600,\"self_attention\":true,\"overlap\":\"smallest-wins\"}");
         assertThat(layout.get("background").asString()).isEqualTo("a wooden desk in a dim room");
+    }
+
+    @Test
+    void version1_2SchemasCheckTheTokenDensityShapeAndOlderOnesLetTheEngineOwnedObjectThrough() {
+        for (String bad : new String[] {"\"turbo\"", "\"Balanced\"", "0", "1.5", "[1, 0.5]", "{\"rules\": []}",
+                "{\"schedule\": [1, 0.5]}", "{\"rules\": [{\"op\": \"prune\"}]}",
+                "{\"rules\": [{\"op\": \"kv_pool\", \"s\": 3}]}", "{\"rules\": [{\"op\": \"kv_pool\", \"stride\": 2}]}"}) {
+            ObjectNode json = edited(Examples.jobSubmitted(), j -> ((ObjectNode) j.get("spec")).set("tokenDensity",
+                    Examples.json(bad)));
+            assertThat(validate("job-submitted.v1.2.json", json)).as(bad).isNotEmpty();
+        }
+        for (String good : new String[] {"\"minimal\"", "1", "0.25", "null",
+                "{\"rules\": [{\"op\": \"mean_v\", \"blocks\": \"0-1\", \"experimental\": true},"
+                        + " {\"op\": \"kv_pool_local\", \"t\": [0, 500], \"blocks\": [2, 9], \"window\": 8}]}"}) {
+            ObjectNode json = edited(Examples.jobSubmitted(), j -> ((ObjectNode) j.get("spec")).set("tokenDensity",
+                    Examples.json(good)));
+            assertThat(validate("job-submitted.v1.2.json", json)).as(good).isEmpty();
+        }
+        ObjectNode v11 = edited(Examples.jobSubmitted(), j -> {
+            j.put("schema", "lumen.job-submitted/v1.1");
+            ((ObjectNode) j.get("spec")).set("tokenDensity", Examples.json("{\"schedule\": [1, 0.5]}"));
+        });
+        assertThat(validate("job-submitted.v1.1.json", v11)).as(v11.toString()).isEmpty();
+    }
+
+    @Test
+    void theDensityReportNeedsItsFlopsAndFraction() {
+        ObjectNode json = edited(Examples.completed(), j -> ((ObjectNode) j.get("density")).remove("fraction"));
+        assertThat(validate("worker-event.v1.1.json", json)).extracting(Error::getKeyword).contains("required");
+        ObjectNode state = edited(Examples.succeeded(), j -> ((ObjectNode) j.get("density")).put("denseFlops", 0));
+        assertThat(validate("job-state.v1.2.json", state)).isNotEmpty();
     }
 
     @Test

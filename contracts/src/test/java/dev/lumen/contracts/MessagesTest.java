@@ -56,7 +56,7 @@ class MessagesTest {
         json.put("schema", "lumen.job-submitted/v2");
         assertThatThrownBy(() -> Messages.decode(bytes(json), JobSubmitted.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessage("JobSubmitted: schema is \"lumen.job-submitted/v2\", expected \"lumen.job-submitted/v1.1\""
+                .hasMessage("JobSubmitted: schema is \"lumen.job-submitted/v2\", expected \"lumen.job-submitted/v1.2\""
                         + " (a producer on another version?)");
     }
 
@@ -74,22 +74,70 @@ class MessagesTest {
         assertThat(layout.caption()).isEqualTo("a desk");
         assertThat(layout.regions().getFirst().box()).isEqualTo(new Box(0.1, 0.2, 0.5, 0.6));
         assertThat(layout.control()).isNull();
-        // Re-encoded, it is a v1.1 message.
-        assertThat(tree(task).get("schema").asString()).isEqualTo("lumen.task/v1.1");
+        // Re-encoded, it is a message of the current version.
+        assertThat(tree(task).get("schema").asString()).isEqualTo("lumen.task/v1.2");
+    }
+
+    @Test
+    void messagesWrittenBeforeTokenDensityRanStillReadAndWriteBack() {
+        // A v1.1 gateway forwarded any token_density object into the spec (no worker ran it); the
+        // scheduler must still read such a state and write it back, and a v1 event has no density.
+        ObjectNode state = tree(Examples.running());
+        state.put("schema", "lumen.job-state/v1.1");
+        ((ObjectNode) state.get("spec")).set("tokenDensity", Messages.json().readTree("{\"schedule\": [1, 0.5]}"));
+        JobState read = Messages.decode(bytes(state), JobState.class);
+        assertThat(read.spec().tokenDensity().get("schedule").size()).isEqualTo(2);
+        assertThat(read.density()).isNull();
+        assertThat(tree(read).get("schema").asString()).isEqualTo("lumen.job-state/v1.2");
+        assertThat(Messages.decode(Messages.encode(read), JobState.class)).isEqualTo(read);
+
+        ObjectNode event = tree(Examples.completed());
+        event.put("schema", "lumen.worker-event/v1");
+        event.remove("density");
+        assertThat(Messages.decode(bytes(event), WorkerEvent.class).density()).isNull();
+    }
+
+    @Test
+    void theDensityReportTravelsWithTheCompletionAndTheState() {
+        JsonNode density = tree(Examples.completed()).get("density");
+        assertThat(density.get("requested")).isEqualTo(Examples.spec().tokenDensity());
+        assertThat(density.get("plan").asString()).isEqualTo("1 rule");
+        assertThat(density.get("transformerFlops").asLong()).isEqualTo(41_712_000_000_000L);
+        assertThat(density.get("denseFlops").asLong()).isEqualTo(47_225_000_000_000L);
+        assertThat(density.get("steps").size()).isEqualTo(4);
+        // No token density asked: no "requested", and the dense model's fraction is exactly 1.
+        JsonNode dense = tree(Examples.succeeded()).get("density");
+        assertThat(dense.has("requested")).isFalse();
+        assertThat(dense.get("fraction").asDouble()).isEqualTo(1.0);
+        assertThat(tree(Examples.running()).has("density")).isFalse();
+    }
+
+    @Test
+    void jobsAskingForDifferentTokenDensitiesNeverShareABatch() {
+        GenerationSpec none = Examples.densitySpec(null);
+        GenerationSpec full = Examples.densitySpec(Messages.json().readTree("\"full\""));
+        GenerationSpec balanced = Examples.densitySpec(Messages.json().readTree("\"balanced\""));
+        GenerationSpec low = Examples.densitySpec(Messages.json().readTree("\"low\""));
+        GenerationSpec fraction = Examples.densitySpec(Messages.json().readTree("0.8"));
+        GenerationSpec rules = Examples.densitySpec(Examples.spec().tokenDensity());
+        assertThat(none.batchKey()).isEqualTo(full.batchKey());
+        assertThat(List.of(none, balanced, low, fraction, rules).stream().map(GenerationSpec::batchKey).distinct())
+                .hasSize(5);
+        assertThat(balanced.batchKey()).isEqualTo(Examples.densitySpec(Messages.json().readTree("\"balanced\"")).batchKey());
     }
 
     @Test
     void refusesANewerMinorVersion() {
         ObjectNode json = tree(Examples.task());
-        json.put("schema", "lumen.task/v1.2");
+        json.put("schema", "lumen.task/v1.3");
         assertThatThrownBy(() -> Messages.decode(bytes(json), TaskMessage.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessage("TaskMessage: schema is \"lumen.task/v1.2\", newer than this reader's \"lumen.task/v1.1\";"
+                .hasMessage("TaskMessage: schema is \"lumen.task/v1.3\", newer than this reader's \"lumen.task/v1.2\";"
                         + " it may carry fields this reader would ignore (upgrade consumers before producers)");
         ObjectNode event = tree(Examples.completed());
-        event.put("schema", "lumen.worker-event/v1.1");
+        event.put("schema", "lumen.worker-event/v1.2");
         assertThatThrownBy(() -> Messages.decode(bytes(event), WorkerEvent.class))
-                .hasMessageContaining("newer than this reader's \"lumen.worker-event/v1\"");
+                .hasMessageContaining("newer than this reader's \"lumen.worker-event/v1.1\"");
     }
 
     @Test
@@ -125,7 +173,7 @@ class MessagesTest {
         byte[] event = Messages.encode(Examples.completed());
         assertThatThrownBy(() -> Messages.decode(event, JobState.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessageContaining("schema is \"lumen.worker-event/v1\", expected \"lumen.job-state/v1.1\"");
+                .hasMessageContaining("schema is \"lumen.worker-event/v1.1\", expected \"lumen.job-state/v1.2\"");
     }
 
     @Test
@@ -182,7 +230,7 @@ class MessagesTest {
         json.put("type", "exploded");
         assertThatThrownBy(() -> Messages.decode(bytes(json), WorkerEvent.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessageStartingWith("WorkerEvent: does not follow lumen.worker-event/v1 at \"type\"")
+                .hasMessageStartingWith("WorkerEvent: does not follow lumen.worker-event/v1.1 at \"type\"")
                 .hasMessageContaining("exploded");
     }
 
@@ -231,7 +279,7 @@ class MessagesTest {
                 Examples.spec(), Examples.SUBMITTED, Examples.SUBMITTED, 0, null, null, null, null, null, null);
         assertThatThrownBy(() -> Messages.encode(wrong))
                 .isInstanceOf(ContractException.class)
-                .hasMessage("JobState must carry schema \"lumen.job-state/v1.1\", not \"lumen.job-state/v1\"");
+                .hasMessage("JobState must carry schema \"lumen.job-state/v1.2\", not \"lumen.job-state/v1\"");
 
         GenerationSpec noPrompt = new GenerationSpec("m", null, null, 1, 512, 512, 4, 1, "lcm", 1, 0, null, null);
         JobSubmitted incomplete = new JobSubmitted(Examples.JOB, Examples.TENANT, noPrompt, Examples.SUBMITTED,

@@ -2,6 +2,7 @@ package dev.lumen.worker;
 
 import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.layout.Layout;
+import dev.lumen.engine.density.TokenDensity;
 import dev.lumen.engine.layout.RegionalLayout;
 import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.pipeline.GenerationListener;
@@ -129,26 +130,29 @@ final class LoadedModel implements AutoCloseable {
         }
         // Maps the layout now, so a layout the engine cannot run fails before STARTED, not mid-task.
         regionalLayout(spec.layout());
-        // The engine has no token-density control wired to the pipeline yet; generating without it
-        // would silently ignore what the client asked for.
-        if (spec.tokenDensity() != null && !spec.tokenDensity().isNull()) {
-            throw new InvalidSpecException("token_density_not_supported", "this worker cannot run token density yet");
+        // Compiles the token-density plan now for the same reason: what only the model can refuse
+        // (blocks past its depth, coarse in its last blocks) fails the job with the rule named.
+        try {
+            pipelines.get(spec.sampler()).planDensity(request(spec));
+        } catch (dev.lumen.contracts.density.InvalidDensityException e) {
+            throw new InvalidSpecException(EngineDensities.INVALID, e.getMessage());
         }
     }
 
     /**
-     * The engine request of one job: its prompt {@code n} times as one batch. The engine seeds
-     * batch item {@code i} with {@code seed + i}, which is exactly the job's seeds seed..seed+n-1,
-     * so a job's images do not depend on which other jobs share its task.
+     * The engine request of one job: its prompt {@code n} times as one batch, at the job's token
+     * density. The engine seeds batch item {@code i} with {@code seed + i}, which is exactly the
+     * job's seeds seed..seed+n-1, so a job's images do not depend on which other jobs share its task.
      */
     static GenerationRequest request(GenerationSpec spec) {
         RegionalLayout regional = regionalLayout(spec.layout());
+        TokenDensity density = EngineDensities.toEngine(spec.tokenDensity());
         if (regional != null) {
             return GenerationRequest.withLayout(regional, spec.n(), spec.negativePrompt(), spec.steps(),
-                    spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null);
+                    spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null).withTokenDensity(density);
         }
         return new GenerationRequest(Collections.nCopies(spec.n(), spec.prompt()), spec.negativePrompt(), spec.steps(),
-                spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null);
+                spec.guidanceScale(), spec.width(), spec.height(), spec.seed(), null, density);
     }
 
     /** The engine's regional input for a job's layout ({@link EngineLayouts#toEngine}); null for none. */

@@ -5,6 +5,7 @@ import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.TaskMessage;
 import dev.lumen.contracts.TaskMessage.TaskJob;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.WorkerEvent;
 import dev.lumen.engine.image.PngWriter;
 import dev.lumen.engine.pipeline.GenerationCancelledException;
@@ -191,11 +192,12 @@ final class TaskRunner {
             return cancelled(task, job, "cancelled after generation, before upload");
         }
         hooks.beforeUpload(job.jobId());
+        TokenDensityReport density = EngineDensities.report(spec.tokenDensity(), result.density());
         List<ImageRef> refs;
         Span uploadSpan = JobSpans.start(telemetry.tracer(), "upload images", SpanKind.CLIENT, Context.current(),
                 List.of(job.jobId()));
         try (Scope scope = uploadSpan.makeCurrent()) {
-            refs = upload(job, result, engineMs);
+            refs = upload(job, result, engineMs, density);
         } catch (RuntimeException e) {
             uploadSpan.setStatus(StatusCode.ERROR, e.toString());
             throw e;
@@ -203,9 +205,11 @@ final class TaskRunner {
             uploadSpan.end();
         }
         LumenMetrics.imagesGenerated(telemetry.meters(), config.pool(), spec.model()).increment(refs.size());
-        publisher.event(event(WorkerEvent.Type.COMPLETED, job, task, spec.steps(), spec.steps(), null, refs, null, engineMs));
-        log.info("job completed jobId={} taskId={} images={} engineMs={}", job.jobId(), task.taskId(), refs.size(),
-                Math.round(engineMs));
+        publisher.event(new WorkerEvent(WorkerEvent.SCHEMA, WorkerEvent.Type.COMPLETED, job.jobId(), task.taskId(),
+                config.workerId(), clock.instant(), spec.steps(), spec.steps(), null, refs, null, engineMs, density));
+        log.info("job completed jobId={} taskId={} images={} engineMs={} density=\"{}\" densityFraction={}", job.jobId(),
+                task.taskId(), refs.size(), Math.round(engineMs), density == null ? null : density.plan(),
+                density == null ? null : String.format(java.util.Locale.ROOT, "%.4f", density.fraction()));
         return true;
     }
 
@@ -226,11 +230,11 @@ final class TaskRunner {
     }
 
     /**
-     * Uploads image i of the job (seed + i) as PNG with its metadata in text chunks, then the JSON
-     * metadata. Keys derive from tenant, job id and index only, so a redelivered task overwrites
+     * Uploads image i of the job (seed + i) as PNG with its metadata (the token density that ran
+     * included) in text chunks, then the JSON metadata. Keys derive from tenant, job id and index only, so a redelivered task overwrites
      * its earlier upload. The JSON goes last: its presence means the PNG is complete.
      */
-    private List<ImageRef> upload(TaskJob job, GenerationResult result, double engineMs) {
+    private List<ImageRef> upload(TaskJob job, GenerationResult result, double engineMs, TokenDensityReport density) {
         if (!bucketReady) {
             store.ensureBucket();
             bucketReady = true;
@@ -241,12 +245,12 @@ final class TaskRunner {
             HostTensor image = result.images().get(i);
             ImageKeys keys = ImageKeys.of(job.tenant(), job.jobId(), i);
             long t0 = System.nanoTime();
-            ImageMetadata pngMeta = ImageMetadata.of(keys, spec, spec.seed() + i, clock.instant(), null);
+            ImageMetadata pngMeta = ImageMetadata.of(keys, spec, spec.seed() + i, clock.instant(), null, density);
             byte[] png = PngText.write(PngWriter.encode(image, Map.of()), pngMeta.pngText());
             store.put(keys.png(), png, "image/png", Map.of("job-id", job.jobId(), "seed", Long.toString(spec.seed() + i)));
             double uploadMs = (System.nanoTime() - t0) / 1e6;
             ImageMetadata meta = ImageMetadata.of(keys, spec, spec.seed() + i, pngMeta.createdAt(),
-                    new ImageMetadata.Timings(null, engineMs, uploadMs));
+                    new ImageMetadata.Timings(null, engineMs, uploadMs), density);
             store.put(keys.metadata(), meta.toJson(), "application/json", Map.of("job-id", job.jobId()));
             refs.add(keys.toRef(image.shape()[1], image.shape()[0]));
         }

@@ -9,6 +9,7 @@ import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.Messages;
 import dev.lumen.contracts.TaskMessage;
 import dev.lumen.contracts.TaskMessage.TaskJob;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.Topics;
 import dev.lumen.contracts.WorkerEvent;
 import dev.lumen.embedded.EmbeddedKafka;
@@ -219,16 +220,28 @@ class WorkerKafkaTest {
         }
     }
 
-    /** The PNG the worker must store for image {@code index}: the engine's own output for that seed, annotated. */
-    private static byte[] expectedPng(TaskJob job, int index) {
+    /** What the engine itself makes of a job, run directly. */
+    private static GenerationResult direct(TaskJob job) {
         ModelFolder folder = ModelFolder.open(MODEL);
         try (CpuOps ops = new CpuOps();
              PixArtPipeline pipeline = PixArtPipeline.load(folder, ops, SamplerKind.choose(folder, "lcm", null).config())) {
-            GenerationResult result = pipeline.generate(LoadedModel.request(job.spec()));
-            ImageKeys keys = ImageKeys.of(job.tenant(), job.jobId(), index);
-            ImageMetadata meta = ImageMetadata.of(keys, job.spec(), job.spec().seed() + index, Instant.EPOCH, null);
-            return PngText.write(PngWriter.encode(result.images().get(index), Map.of()), meta.pngText());
+            return pipeline.generate(LoadedModel.request(job.spec()));
         }
+    }
+
+    /** The PNG the worker must store for image {@code index}: the engine's own output for that seed, annotated. */
+    private static byte[] expectedPng(TaskJob job, int index) {
+        GenerationResult result = direct(job);
+        ImageKeys keys = ImageKeys.of(job.tenant(), job.jobId(), index);
+        ImageMetadata meta = ImageMetadata.of(keys, job.spec(), job.spec().seed() + index, Instant.EPOCH, null,
+                EngineDensities.report(job.spec().tokenDensity(), result.density()));
+        return PngText.write(PngWriter.encode(result.images().get(index), Map.of()), meta.pngText());
+    }
+
+    private static GenerationSpec spec(String prompt, long seed, String tokenDensity) {
+        GenerationSpec plain = spec(prompt, 1, seed);
+        return new GenerationSpec(plain.model(), plain.prompt(), null, 1, plain.width(), plain.height(), plain.steps(),
+                plain.guidanceScale(), plain.sampler(), seed, 0, null, Messages.json().readTree(tokenDensity));
     }
 
     private static BufferedImage image(byte[] png) {
@@ -283,6 +296,83 @@ class WorkerKafkaTest {
             assertThat(png).isEqualTo(expectedPng(cube, ref.index()));
         }
         assertThat(workers.getFirst().stats().accepted()).isEqualTo(1);
+    }
+
+    @Test
+    void eachJobRunsItsOwnTokenDensityAndReportsThePlanAndFlopsThatRan() {
+        start(config(id("w")), WorkerHooks.NONE);
+        TaskJob balanced = new TaskJob(id("balanced"), "acme", spec("a red cube", 7, "\"balanced\""));
+        TaskJob rules = new TaskJob(id("rules"), "acme", spec("a red cube", 7,
+                "{\"rules\": [{\"op\": \"kv_pool\", \"t\": [500, 1000], \"blocks\": \"1\", \"s\": 2, \"mode\": \"nearest\"}]}"));
+        TaskJob dense = new TaskJob(id("dense"), "acme", spec("a red cube", 1, 7));
+        // The scheduler never puts different densities in one task; the worker runs each job's own plan regardless.
+        sendTask(id("task"), List.of(balanced, rules, dense));
+        List<WorkerEvent> events = eventsUntil(has(WorkerEvent.Type.COMPLETED, balanced.jobId())
+                .and(has(WorkerEvent.Type.COMPLETED, rules.jobId())).and(has(WorkerEvent.Type.COMPLETED, dense.jobId())));
+
+        for (TaskJob job : List.of(balanced, rules, dense)) {
+            WorkerEvent completed = of(events, job.jobId()).getLast();
+            GenerationResult engine = direct(job);
+            TokenDensityReport report = completed.density();
+            assertThat(report.plan()).isEqualTo(engine.density().plan().source());
+            assertThat(report.steps()).isEqualTo(engine.density().plan().describe());
+            assertThat(report.transformerFlops()).isEqualTo(engine.density().transformerFlops());
+            assertThat(report.denseFlops()).isEqualTo(engine.density().denseTransformerFlops());
+            assertThat(report.fraction()).isEqualTo(engine.density().fraction());
+            assertThat(report.requested()).isEqualTo(job.spec().tokenDensity());
+            // The stored PNG is the engine's image at that density, and its metadata records what ran.
+            ImageRef ref = completed.images().getFirst();
+            assertThat(store.get(ref.key())).isEqualTo(expectedPng(job, 0));
+            assertThat(ImageMetadata.fromJson(store.get(ref.metadataKey())).tokenDensity()).isEqualTo(report);
+        }
+        TokenDensityReport b = of(events, balanced.jobId()).getLast().density();
+        assertThat(b.plan()).isEqualTo("preset balanced");
+        assertThat(b.fraction()).isLessThan(1.0);
+        assertThat(b.steps().getFirst()).contains("kv_pool(s=2,avg)");
+        TokenDensityReport r = of(events, rules.jobId()).getLast().density();
+        assertThat(r.plan()).isEqualTo("1 rule");
+        assertThat(r.steps()).containsExactly("t=999: 0 dense, 1 kv_pool(s=2,nearest)", "t=759: 0 dense, 1 kv_pool(s=2,nearest)",
+                "t=499: 0-1 dense", "t=259: 0-1 dense");
+        assertThat(r.fraction()).isLessThan(1.0).isGreaterThan(b.fraction());
+        TokenDensityReport d = of(events, dense.jobId()).getLast().density();
+        assertThat(d.plan()).isEqualTo("preset full");
+        assertThat(d.fraction()).isEqualTo(1.0);
+        assertThat(d.requested()).isNull();
+        // Same prompt and seed: a thinned plan draws a different image than the dense model.
+        BufferedImage thinned = image(store.get(of(events, balanced.jobId()).getLast().images().getFirst().key()));
+        BufferedImage full = image(store.get(of(events, dense.jobId()).getLast().images().getFirst().key()));
+        int differing = 0;
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                differing += thinned.getRGB(x, y) != full.getRGB(x, y) ? 1 : 0;
+            }
+        }
+        assertThat(differing).isPositive();
+    }
+
+    @Test
+    void aTokenDensityTheModelCannotRunFailsTheJobWithItsRuleNamed() {
+        start(config(id("w")), WorkerHooks.NONE);
+        // The fixture model has blocks 0-1: the gateway cannot know that, the worker refuses before STARTED.
+        TaskJob deep = new TaskJob(id("deep"), "acme", spec("a cube", 1,
+                "{\"rules\": [{\"op\": \"dense\"}, {\"op\": \"kv_pool\", \"blocks\": \"1-5\", \"s\": 2, \"mode\": \"avg\"}]}"));
+        sendTask(id("deep-task"), List.of(deep));
+        // What a v1.1 gateway forwarded (an engine-owned object) is refused by the same reader, not ignored.
+        TaskJob legacy = new TaskJob(id("legacy"), "acme", spec("a cube", 1, "{\"schedule\": [1, 0.5]}"));
+        sendTask(id("legacy-task"), List.of(legacy));
+
+        List<WorkerEvent> events = eventsUntil(has(WorkerEvent.Type.FAILED, deep.jobId())
+                .and(has(WorkerEvent.Type.FAILED, legacy.jobId())));
+        WorkerEvent failed = of(events, deep.jobId()).getLast();
+        assertThat(failed.error().code()).isEqualTo("invalid_token_density");
+        assertThat(failed.error().retryable()).isFalse();
+        assertThat(failed.error().message())
+                .isEqualTo("token_density rules[1] (kv_pool): blocks 1-5 outside this model's blocks 0-1");
+        WorkerEvent old = of(events, legacy.jobId()).getLast();
+        assertThat(old.error().code()).isEqualTo("invalid_token_density");
+        assertThat(old.error().message()).contains("token_density as an object must be {\"rules\": [...]}");
+        assertThat(events).noneMatch(e -> e.type() == WorkerEvent.Type.STARTED);
+        assertThat(store.list(ImageKeys.jobPrefix("acme", deep.jobId()))).isEmpty();
     }
 
     @Test

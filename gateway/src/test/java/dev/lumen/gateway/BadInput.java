@@ -33,7 +33,11 @@ final class BadInput {
                     "{\"regions\":[{\"box\":[0,0,1],\"caption\":\"a\"}]}", "{\"regions\":[{\"box\":[0,0,1,2],\"caption\":\"a\"}]}",
                     "{\"regions\":[{\"box\":[0,0,1,1]}]}", "{\"regions\":[{\"box\":[0,0,1,1],\"caption\":\"a\",\"x\":1}]}",
                     "{\"regions\":[{\"box\":[\"0\",0,1,1],\"caption\":\"a\"}]}", "{\"regions\":5}", "{\"caption\":1,\"regions\":[]}"},
-            {"token_density", "5", "\"x\"", "[1]", "true"},
+            {"token_density", "5", "\"x\"", "[1]", "true", "0", "1.5", "-0.5", "\"turbo\"", "\"balanced-mirror\"", "{}",
+                    "{\"schedule\":[1,0.5]}", "{\"rules\":[]}", "{\"rules\":[7]}", "{\"rules\":[{\"op\":\"prune\"}]}",
+                    "{\"rules\":[{\"op\":\"kv_pool\",\"blocks\":\"7-3\"}]}", "{\"rules\":[{\"op\":\"kv_pool\",\"t\":[900,800]}]}",
+                    "{\"rules\":[{\"op\":\"coarse\",\"s\":3}]}", "{\"rules\":[{\"op\":\"mean_v\"}]}",
+                    "{\"rules\":[{\"op\":\"kv_pool_local\"}]}", "{\"rules\":[{\"op\":\"kv_pool\",\"blocks\":[0,99999]}]}"},
     };
 
     private BadInput() {

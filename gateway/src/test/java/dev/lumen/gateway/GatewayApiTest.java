@@ -93,7 +93,7 @@ class GatewayApiTest {
         EntityExchangeResult<Map<String, Object>> r = submit(KEY_A, "{\"prompt\":\"a red cube\",\"size\":\"512x256\","
                 + "\"negative_prompt\":\"blur\",\"seed\":42,\"steps\":8,\"guidance_scale\":3.5,\"sampler\":\"lcm\",\"priority\":2,"
                 + "\"layout\":{\"caption\":\"desk\",\"regions\":[{\"box\":[0.1,0.1,0.5,0.5],\"caption\":\"a mug\"}]},"
-                + "\"token_density\":{\"schedule\":[1,0.5]}}", null);
+                + "\"token_density\":{\"rules\":[{\"blocks\":[14,27],\"op\":\"kv_pool\"}]}}", null);
         assertThat(r.getStatus().value()).isEqualTo(202);
         String id = (String) r.getResponseBody().get("id");
         assertThat(r.getResponseHeaders().getLocation()).isEqualTo(URI.create("/v1/jobs/" + id));
@@ -110,7 +110,92 @@ class GatewayApiTest {
         assertThat(job.spec().priority()).isEqualTo(2);
         assertThat(job.spec().layout().regions().getFirst().caption()).isEqualTo("a mug");
         assertThat(job.spec().layout().caption()).isEqualTo("desk");
-        assertThat(job.spec().tokenDensity().get("schedule").size()).isEqualTo(2);
+        // The rules travel in canonical form, defaults spelt out.
+        assertThat(job.spec().tokenDensity().toString())
+                .isEqualTo("{\"rules\":[{\"op\":\"kv_pool\",\"blocks\":\"14-27\",\"s\":2,\"mode\":\"avg\"}]}");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void tokenDensityTakesAPresetAFractionOrRulesOnBothEndpointsAndTheJobShowsWhatRan() throws Exception {
+        // /v1/jobs: a preset (any case) and a fraction, forwarded in canonical form and shown as requested.
+        String preset = submitted(KEY_A, "{\"prompt\":\"dense-ish\",\"size\":\"256x256\",\"token_density\":\"Balanced\"}");
+        assertThat(fx.awaitSubmitted(preset).spec().tokenDensity().asString()).isEqualTo("balanced");
+        Map<String, Object> queued = getJob(preset);
+        assertThat((Map<String, Object>) queued.get("token_density")).containsOnly(Map.entry("requested", "balanced"));
+        String fraction = submitted(KEY_A, "{\"prompt\":\"a fraction\",\"token_density\":0.8}");
+        assertThat(fx.awaitSubmitted(fraction).spec().tokenDensity().asDouble()).isEqualTo(0.8);
+        assertThat(getJob(submitted(KEY_A, "{\"prompt\":\"plain\"}"))).doesNotContainKey("token_density");
+
+        // /v1/images/generations: the same field, and the job's state shows the plan the worker reported.
+        CompletableFuture<EntityExchangeResult<Map<String, Object>>> call = CompletableFuture.supplyAsync(() ->
+                http.post().uri("/v1/images/generations").header("Authorization", "Bearer " + KEY_A)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"prompt\":\"openai low\",\"size\":\"256x256\",\"token_density\":\"low\"}")
+                        .exchange().expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                        }).returnResult(), CALLER);
+        JobSubmitted job = fx.awaitSubmittedByPrompt("openai low");
+        assertThat(job.spec().tokenDensity().asString()).isEqualTo("low");
+        dev.lumen.contracts.TokenDensityReport ran = new dev.lumen.contracts.TokenDensityReport(job.spec().tokenDensity(),
+                "preset low", List.of("t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)"), 712_000_000L, 1_000_000_000L, 0.712);
+        fx.publishState(job, JobStatus.SUCCEEDED, null, List.of(fx.storeImage(job, 0, new byte[] {1, 2, 3})), ran);
+        assertThat(call.get().getStatus().value()).isEqualTo(200);
+        Map<String, Object> done = GatewayFixture.await(() -> {
+            Map<String, Object> j = getJob(job.jobId());
+            return "succeeded".equals(j.get("status")) ? j : null;
+        });
+        assertThat((Map<String, Object>) done.get("token_density")).containsEntry("requested", "low")
+                .containsEntry("plan", "preset low").containsEntry("transformer_flops", 712_000_000)
+                .containsEntry("dense_flops", 1_000_000_000).containsEntry("fraction", 0.712)
+                .containsEntry("steps", List.of("t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)"));
+    }
+
+    static Map<String, Object> getJob(String id) {
+        return http.get().uri("/v1/jobs/" + id).header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isOk().expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult().getResponseBody();
+    }
+
+    @Test
+    void badTokenDensityValuesGet400NamingTheFieldOnBothEndpointsAndQueueNothing() throws Exception {
+        StringBuilder many = new StringBuilder("{\"rules\":[");
+        for (int i = 0; i < 400; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"op\":\"kv_pool\",\"blocks\":\"0-1\"}");
+        }
+        String[][] cases = {
+                // value | field | in the detail
+                {"true", "token_density", "token_density must be a preset name (full, high, balanced, low, minimal)"},
+                {"[1, 0.5]", "token_density", "token_density must be a preset name"},
+                {"0", "token_density", "must be in (0, 1], got 0.0"},
+                {"1.5", "token_density", "must be in (0, 1], got 1.5"},
+                {"\"turbo\"", "token_density", "token_density \"turbo\" is not a preset; use one of full, high, balanced, low, minimal"},
+                {"{\"schedule\": [1, 0.5]}", "token_density", "token_density as an object must be {\"rules\": [...]}"},
+                {"{\"rules\": []}", "token_density.rules", "token_density rules must hold at least one rule"},
+                {"{\"rules\": [{\"op\": \"dense\"}, {\"op\": \"kv_pool\", \"blocks\": \"7-3\"}]}", "token_density.rules[1].blocks",
+                        "token_density rules[1] (kv_pool): \"blocks\" 7-3 is not a range of blocks"},
+                {"{\"rules\": [{\"op\": \"kv_pool\", \"t\": [900, 800]}]}", "token_density.rules[0].t",
+                        "token_density rules[0] (kv_pool): \"t\" [900, 800] must satisfy 0 ≤ from < to ≤ 1000"},
+                {"{\"rules\": [{\"op\": \"coarse\", \"s\": 3}]}", "token_density.rules[0].s", "\"s\" must be 2 or 4, got 3"},
+                {"{\"rules\": [{\"op\": \"mean_v\"}]}", "token_density.rules[0].experimental", "(mean_v) is experimental"},
+                {many + "]}", "token_density", "must be at most 8192 characters of JSON"},
+        };
+        for (String path : List.of("/v1/jobs", "/v1/images/generations")) {
+            for (String[] c : cases) {
+                String what = path + " " + c[0].substring(0, Math.min(60, c[0].length()));
+                EntityExchangeResult<Map<String, Object>> r = http.post().uri(path)
+                        .header("Authorization", "Bearer " + GatewayFixture.KEY_FUZZ).contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"prompt\":\"a cat\",\"token_density\":" + c[0] + "}").exchange()
+                        .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                        }).returnResult();
+                assertThat(r.getStatus().value()).as(what).isEqualTo(400);
+                assertThat(r.getResponseHeaders().getContentType()).as(what).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+                assertThat(r.getResponseBody()).as(what).containsEntry("type", "https://lumen.dev/problems/invalid-request")
+                        .containsEntry("field", c[1]);
+                assertThat((String) r.getResponseBody().get("detail")).as(what).contains(c[2]);
+            }
+        }
+        Thread.sleep(300);
+        assertThat(fx.submittedByTenant("tenant-fuzz")).isEmpty();
     }
 
     @Test

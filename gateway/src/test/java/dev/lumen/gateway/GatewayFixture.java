@@ -170,9 +170,15 @@ final class GatewayFixture implements AutoCloseable {
 
     /** Publishes a job state as the scheduler would, and waits for the broker's ack. */
     void publishState(JobSubmitted job, JobStatus status, Integer step, List<ImageRef> images) {
+        publishState(job, status, step, images, null);
+    }
+
+    /** A state as the scheduler writes it, with the token density the worker reported (null: none yet). */
+    void publishState(JobSubmitted job, JobStatus status, Integer step, List<ImageRef> images,
+                      dev.lumen.contracts.TokenDensityReport density) {
         Instant now = Instant.now();
         JobState state = new JobState(JobState.SCHEMA, job.jobId(), job.tenant(), status, job.spec(), job.submittedAt(), now,
-                1, step, step == null ? null : job.spec().steps(), null, images, null, null);
+                1, step, step == null ? null : job.spec().steps(), null, images, null, null, density);
         send(Topics.JOB_STATE, job.jobId(), state);
     }
 

@@ -3,6 +3,8 @@ package dev.lumen.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lumen.engine.cpu.CpuOps;
+import dev.lumen.engine.density.DensityReport;
+import dev.lumen.engine.density.TokenDensity;
 import dev.lumen.engine.pipeline.GenerationRequest;
 import dev.lumen.engine.pipeline.GenerationResult;
 import dev.lumen.engine.pipeline.ModelFolder;
@@ -204,12 +206,86 @@ class StandalonePlatformTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * A job at every preset goes through the whole platform (issue 9): each completes, its status
+     * shows the plan that ran and its FLOP fraction, equal to the engine's own accounting for the
+     * same request; {@code full} is exactly 1 and draws the same pixels as a job that asked for
+     * nothing, the others spend less; the PNG records the token density.
+     */
+    @Test
+    void aJobAtEveryPresetCompletesAndReportsThePlanAndFractionThatRan() throws Exception {
+        List<String> presets = List.of("none", "full", "high", "balanced", "low", "minimal");
+        java.util.Map<String, String> jobs = new java.util.LinkedHashMap<>();
+        for (String preset : presets) {
+            String density = preset.equals("none") ? "" : ", \"token_density\": \"" + preset + "\"";
+            HttpResponse<String> accepted = post("/v1/jobs", "{\"model\": \"pixart-tiny\", \"prompt\": \"a red circle\","
+                    + " \"size\": \"64x64\", \"steps\": 4, \"seed\": 11, \"guidance_scale\": 4.5" + density + "}");
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            jobs.put(preset, json(accepted.body()).get("id").asString());
+        }
+        java.util.Map<String, BufferedImage> images = new java.util.HashMap<>();
+        try (PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(platform.options().model()), new CpuOps())) {
+            for (String preset : presets) {
+                String jobId = jobs.get(preset);
+                assertThat(terminalEvent(jobId)).as(preset).isEqualTo("completed");
+                JsonNode status = json(get("/v1/jobs/" + jobId).body());
+                assertThat(status.get("status").asString()).isEqualTo("succeeded");
+                JsonNode density = status.get("token_density");
+                String ran = preset.equals("none") ? "full" : preset;
+                assertThat(density.has("requested")).as(preset).isEqualTo(!preset.equals("none"));
+                if (!preset.equals("none")) {
+                    assertThat(density.get("requested").asString()).isEqualTo(preset);
+                }
+                assertThat(density.get("plan").asString()).isEqualTo("preset " + ran);
+
+                // The engine's own accounting for the same request.
+                DensityReport engine = pipeline.planDensity(new GenerationRequest(List.of("a red circle"), "", 4, 4.5, 64,
+                        64, 11, PipelineInputs.NONE, TokenDensity.parse(ran)));
+                assertThat(density.get("transformer_flops").asLong()).as(preset).isEqualTo(engine.transformerFlops());
+                assertThat(density.get("dense_flops").asLong()).as(preset).isEqualTo(engine.denseTransformerFlops());
+                assertThat(density.get("fraction").asDouble()).as(preset).isEqualTo(engine.fraction());
+                List<String> steps = new ArrayList<>();
+                density.get("steps").forEach(line -> steps.add(line.asString()));
+                assertThat(steps).as(preset).isEqualTo(engine.plan().describe()).hasSize(4);
+                if (ran.equals("full")) {
+                    assertThat(density.get("fraction").asDouble()).isEqualTo(1.0);
+                } else {
+                    assertThat(density.get("fraction").asDouble()).as(preset).isLessThan(1.0).isPositive();
+                    assertThat(density.get("transformer_flops").asLong()).isLessThan(density.get("dense_flops").asLong());
+                }
+
+                HttpResponse<Void> redirect = HTTP.send(HttpRequest.newBuilder(URI.create(platform.baseUrl() + "/v1/jobs/"
+                        + jobId + "/images/0")).build(), HttpResponse.BodyHandlers.discarding());
+                byte[] png = HTTP.send(HttpRequest.newBuilder(URI.create(redirect.headers().firstValue("Location")
+                        .orElseThrow())).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+                JsonNode written = json(dev.lumen.storage.images.PngText.read(png).get("tokenDensity"));
+                assertThat(written.get("plan").asString()).isEqualTo("preset " + ran);
+                assertThat(written.get("fraction").asDouble()).isEqualTo(engine.fraction());
+                images.put(preset, ImageIO.read(new ByteArrayInputStream(png)));
+            }
+        }
+        // "full" is the dense path: the same pixels as no token density; a reduced preset draws others.
+        int differFromFull = 0;
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                assertThat(images.get("full").getRGB(x, y)).as("pixel %d,%d", x, y).isEqualTo(images.get("none").getRGB(x, y));
+                differFromFull += images.get("balanced").getRGB(x, y) != images.get("full").getRGB(x, y) ? 1 : 0;
+            }
+        }
+        assertThat(differFromFull).isPositive();
+    }
+
     @Test
     void badRequestsGetProblemJsonAndNothingRuns() throws Exception {
         HttpResponse<String> bad = post("/v1/jobs", "{\"model\": \"pixart-tiny\", \"prompt\": \"x\", \"size\": \"65x64\"}");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.headers().firstValue("Content-Type").orElse("")).contains("application/problem+json");
         assertThat(bad.body()).contains("size");
+        HttpResponse<String> badDensity = post("/v1/jobs", "{\"model\": \"pixart-tiny\", \"prompt\": \"x\", \"token_density\":"
+                + " {\"rules\": [{\"op\": \"coarse\", \"s\": 3}]}}");
+        assertThat(badDensity.statusCode()).isEqualTo(400);
+        assertThat(badDensity.headers().firstValue("Content-Type").orElse("")).contains("application/problem+json");
+        assertThat(json(badDensity.body()).get("field").asString()).isEqualTo("token_density.rules[0].s");
         HttpResponse<String> badLayout = post("/v1/jobs", "{\"model\": \"pixart-tiny\", \"prompt\": \"x\", \"layout\":"
                 + " {\"regions\": [{\"box\": [0.5, 0, 0.4, 1], \"caption\": \"a\"}]}}");
         assertThat(badLayout.statusCode()).isEqualTo(400);

@@ -1,5 +1,6 @@
 package dev.lumen.gateway.errors;
 
+import dev.lumen.contracts.density.InvalidDensityException;
 import dev.lumen.contracts.layout.InvalidLayoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -45,6 +46,15 @@ public class ApiException extends RuntimeException {
         properties.put("field", e.first().field());
         properties.put("errors", errors);
         return new ApiException(ProblemType.INVALID_REQUEST, detail, properties, null);
+    }
+
+    /**
+     * 400 for a {@code token_density} that cannot run: the detail is the reader's message (it names
+     * the rule, e.g. {@code token_density rules[1] (kv_pool): "s" must be 2 or 4, got 3}), {@code field}
+     * the JSON path of the value at fault ({@code token_density.rules[1].s}).
+     */
+    public static ApiException invalidTokenDensity(InvalidDensityException e) {
+        return new ApiException(ProblemType.INVALID_REQUEST, e.getMessage(), Map.of("field", e.field()), null);
     }
 
     public static ApiException notFound(String what) {

@@ -36,7 +36,13 @@ public record GenerationRequest(
                 + " id?}], control?} (caption defaults to the prompt; 1-10 regions; sides at least 1/32), or \"auto\""
                 + " to have layout-service plan one from the prompt. GET /v1/jobs/{id} shows the layout used.") Layout layout,
         @JsonIgnore @Schema(hidden = true) boolean autoLayout,
-        @JsonProperty("token_density") @Schema(description = "token-density schedule, a JSON object passed to the engine") JsonNode tokenDensity) {
+        @JsonProperty("token_density") @Schema(description = "How much transformer compute to spend per image"
+                + " (docs/adr/0009, 0015): a preset \"full\" (the dense model, the default), \"high\", \"balanced\","
+                + " \"low\" or \"minimal\" (experimental); a number in (0, 1], the fraction of the dense transformer FLOPs"
+                + " to keep (the cheapest non-experimental preset keeping at least that runs); or {\"rules\": [{\"t\": [from,"
+                + " to], \"blocks\": \"first-last\", \"op\": \"dense|kv_pool|kv_pool_local|mean_v|coarse\", \"s\": 2|4,"
+                + " \"mode\": \"avg|nearest\", \"window\": 2-64, \"experimental\": true}]}, the last matching rule winning."
+                + " GET /v1/jobs/{id} shows the plan that ran and its FLOP fraction.") JsonNode tokenDensity) {
 
     /** This request with a planned layout in place of {@code "auto"}. */
     public GenerationRequest withLayout(Layout planned) {

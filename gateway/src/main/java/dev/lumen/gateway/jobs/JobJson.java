@@ -5,11 +5,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lumen.contracts.ErrorInfo;
 import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.JobState;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.layout.Layout;
 import dev.lumen.gateway.layouts.LayoutDocs;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A job as the API shows it: status, progress, image links and the links to follow (Comfy v2's
@@ -19,6 +21,9 @@ import java.util.List;
  * the layout the job runs with (the client's, or the one planned for {@code "auto"}), so the boxes
  * used can be seen. The prompt and sampling settings are the job's own (defaults filled in), so a
  * job read back, or listed, says what it draws and can be submitted again as it ran.
+ * {@code token_density} is what the client asked for ({@code requested}, in canonical form) and,
+ * once the job succeeded, the plan that ran with its transformer FLOPs against the dense model's; a
+ * job that asked for nothing shows it only when it is done (the dense plan, fraction 1).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobJson(String id, String object, String status, String model, int n, String size, long seed,
@@ -26,7 +31,33 @@ public record JobJson(String id, String object, String status, String model, int
                       @JsonProperty("guidance_scale") double guidanceScale, String sampler,
                       @JsonProperty("created_at") Instant createdAt, @JsonProperty("updated_at") Instant updatedAt,
                       @Schema(implementation = LayoutDocs.Layout.class) Layout layout, Progress progress, List<Image> images, ErrorInfo error,
-                      @JsonProperty("engine_ms") Double engineMs, Urls urls) {
+                      @JsonProperty("engine_ms") Double engineMs,
+                      @JsonProperty("token_density") TokenDensity tokenDensity, Urls urls) {
+
+    /**
+     * The token density of a job: {@code requested} as the spec holds it (absent: none asked), and
+     * from the worker's report the compiled {@code plan}, its {@code steps} (one line per denoising
+     * step), the transformer FLOPs of the whole job, the dense model's FLOPs for the same job and
+     * their ratio ({@code fraction}, 1 exactly for the dense model).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenDensity(@Schema(description = "the token_density asked for, canonical: a preset name, a number"
+                                       + " or {\"rules\": [...]}") JsonNode requested,
+                               @Schema(example = "preset balanced") String plan,
+                               @Schema(example = "[\"t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)\"]") List<String> steps,
+                               @JsonProperty("transformer_flops") Long transformerFlops,
+                               @JsonProperty("dense_flops") Long denseFlops, Double fraction) {
+
+        /** The view of what a job asked for and what ran; null when neither is known. */
+        static TokenDensity of(JsonNode requested, TokenDensityReport ran) {
+            JsonNode asked = requested == null || requested.isNull() ? null : requested;
+            if (ran != null) {
+                return new TokenDensity(asked, ran.plan(), ran.steps(), ran.transformerFlops(), ran.denseFlops(),
+                        ran.fraction());
+            }
+            return asked == null ? null : new TokenDensity(asked, null, null, null, null, null);
+        }
+    }
 
     /** Steps done of the total, while running. */
     public record Progress(int step, int steps) {
@@ -59,6 +90,7 @@ public record JobJson(String id, String object, String status, String model, int
         return new JobJson(s.jobId(), "job", s.status().wire(), s.spec().model(), s.spec().n(),
                 s.spec().width() + "x" + s.spec().height(), s.spec().seed(), s.spec().prompt(), s.spec().negativePrompt(),
                 s.spec().steps(), s.spec().guidanceScale(), s.spec().sampler(), s.createdAt(), s.updatedAt(), s.spec().layout(), progress,
-                images, s.error(), s.engineMs(), new Urls(self, self + "/events", self));
+                images, s.error(), s.engineMs(), TokenDensity.of(s.spec().tokenDensity(), s.density()),
+                new Urls(self, self + "/events", self));
     }
 }

@@ -1,5 +1,7 @@
 package dev.lumen.gateway.jobs;
 
+import dev.lumen.contracts.density.InvalidDensityException;
+import dev.lumen.contracts.density.TokenDensitySpec;
 import dev.lumen.contracts.layout.InvalidLayoutException;
 import dev.lumen.contracts.layout.Layout;
 import dev.lumen.contracts.layout.LayoutJson;
@@ -185,17 +187,24 @@ public class RequestParser {
         }
     }
 
+    /**
+     * A preset name, a fraction in (0, 1] or a rules object, read by the contract's own reader (the
+     * one the engine reads the spec with), so the gateway refuses exactly what no worker could read;
+     * what only the model can refuse (blocks past its depth) fails the job instead. The spec gets
+     * the canonical form, so equal requests batch together.
+     */
     private JsonNode tokenDensity(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isObject()) {
-            throw ApiException.invalid("token_density", "must be a JSON object");
-        }
         if (json.writeValueAsString(node).length() > MAX_TOKEN_DENSITY_CHARS) {
             throw ApiException.invalid("token_density", "must be at most " + MAX_TOKEN_DENSITY_CHARS + " characters of JSON");
         }
-        return node;
+        try {
+            return TokenDensitySpec.read(node).toJson();
+        } catch (InvalidDensityException e) {
+            throw ApiException.invalidTokenDensity(e);
+        }
     }
 
     private static String optionalString(JsonNode root, String field, int maxChars) {

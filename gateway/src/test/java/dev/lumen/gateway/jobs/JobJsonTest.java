@@ -6,6 +6,7 @@ import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.JobState;
 import dev.lumen.contracts.JobStatus;
+import dev.lumen.contracts.TokenDensityReport;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The job view shows the worker's engine time as {@code engine_ms}, and leaves it out until there is
- * one; it carries the job's prompt and sampling settings under the request's own names.
+ * The job view shows the worker's engine time as {@code engine_ms} and the token density as
+ * {@code token_density}, each only when there is one; it carries the job's prompt and sampling
+ * settings under the request's own names.
  */
 class JobJsonTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -34,6 +36,40 @@ class JobJsonTest {
 
         assertThat(json.get("engine_ms").asDouble()).isEqualTo(1234.5);
         assertThat(json.has("engineMs")).isFalse();
+    }
+
+    static JsonNode view(GenerationSpec spec, JobStatus status, TokenDensityReport density) {
+        JobState state = new JobState(JobState.SCHEMA, "job-1", "acme", status, spec, T0, T0.plusSeconds(2), 1,
+                null, null, null, List.of(), null, 10.0, density);
+        return JSON.readTree(JSON.writeValueAsString(JobJson.of(state)));
+    }
+
+    @Test
+    void theTokenDensityShowsWhatWasAskedAndOnceDoneWhatRan() {
+        JsonNode asked = JSON.readTree("{\"rules\":[{\"op\":\"kv_pool\",\"blocks\":\"14-27\",\"s\":2,\"mode\":\"avg\"}]}");
+        GenerationSpec spec = new GenerationSpec("pixart-512", "a cat", null, 1, 512, 512, 4, 1.0, "lcm", 7, 0, null, asked);
+        JsonNode queued = view(spec, JobStatus.QUEUED, null).get("token_density");
+        assertThat(queued.get("requested")).isEqualTo(asked);
+        assertThat(queued.has("plan")).isFalse();
+        assertThat(queued.has("fraction")).isFalse();
+
+        TokenDensityReport ran = new TokenDensityReport(asked, "1 rule", List.of("t=999: 0-13 dense, 14-27 kv_pool(s=2,avg)"),
+                8_400_000_000_000L, 10_000_000_000_000L, 0.84);
+        JsonNode done = view(spec, JobStatus.SUCCEEDED, ran).get("token_density");
+        assertThat(done.get("requested")).isEqualTo(asked);
+        assertThat(done.get("plan").asString()).isEqualTo("1 rule");
+        assertThat(done.get("steps").get(0).asString()).isEqualTo("t=999: 0-13 dense, 14-27 kv_pool(s=2,avg)");
+        assertThat(done.get("transformer_flops").asLong()).isEqualTo(8_400_000_000_000L);
+        assertThat(done.get("dense_flops").asLong()).isEqualTo(10_000_000_000_000L);
+        assertThat(done.get("fraction").asDouble()).isEqualTo(0.84);
+        assertThat(done.has("transformerFlops")).isFalse();
+
+        // Nothing asked: nothing shown until the job is done, then the dense plan without "requested".
+        assertThat(view(SPEC, JobStatus.QUEUED, null).has("token_density")).isFalse();
+        JsonNode dense = view(SPEC, JobStatus.SUCCEEDED, new TokenDensityReport(null, "preset full",
+                List.of("t=999: 0-27 dense"), 10L, 10L, 1.0)).get("token_density");
+        assertThat(dense.has("requested")).isFalse();
+        assertThat(dense.get("fraction").asDouble()).isEqualTo(1.0);
     }
 
     @Test

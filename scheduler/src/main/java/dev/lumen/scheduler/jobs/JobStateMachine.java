@@ -13,6 +13,7 @@ import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.JobState;
 import dev.lumen.contracts.JobStatus;
 import dev.lumen.contracts.JobSubmitted;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.WorkerEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -130,6 +131,7 @@ public final class JobStateMachine {
             case COMPLETED -> {
                 d.images = event.images() != null ? List.copyOf(event.images()) : List.of();
                 d.engineMs = event.engineMs();
+                d.density = event.density();
                 d.step = s.steps() != null ? s.steps() : s.spec().steps();
                 d.steps = d.step;
                 d.previewPng = null;
@@ -206,7 +208,7 @@ public final class JobStateMachine {
         return new Transition(job, after, deadLetterReason);
     }
 
-    /** A mutable copy of a JobState: the record has fourteen components and each move changes a few. */
+    /** A mutable copy of a JobState: the record has fifteen components and each move changes a few. */
     private static final class Draft {
         private final JobState from;
         Instant updatedAt;
@@ -217,6 +219,7 @@ public final class JobStateMachine {
         List<ImageRef> images;
         ErrorInfo error;
         Double engineMs;
+        TokenDensityReport density;
 
         Draft(JobState from) {
             this.from = from;
@@ -228,11 +231,12 @@ public final class JobStateMachine {
             this.images = from.images();
             this.error = from.error();
             this.engineMs = from.engineMs();
+            this.density = from.density();
         }
 
         JobState build(JobStatus status) {
             return new JobState(from.schema(), from.jobId(), from.tenant(), status, from.spec(), from.createdAt(),
-                    updatedAt, attempts, step, steps, previewPng, images, error, engineMs);
+                    updatedAt, attempts, step, steps, previewPng, images, error, engineMs, density);
         }
     }
 }

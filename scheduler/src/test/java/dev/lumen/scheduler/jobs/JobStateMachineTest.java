@@ -8,6 +8,7 @@ import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.ImageRef;
 import dev.lumen.contracts.JobStatus;
 import dev.lumen.contracts.JobSubmitted;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.WorkerEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,6 +54,21 @@ class JobStateMachineTest {
         assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(job.state().images()).hasSize(1);
         assertThat(job.taskId()).isNull();
+    }
+
+    @Test
+    void aCompletionsTokenDensityReportBecomesPartOfTheJobsState() {
+        TokenDensityReport ran = new TokenDensityReport(tools.jackson.databind.node.JsonNodeFactory.instance.stringNode("high"),
+                "preset high", List.of("t=999: 0 dense, 1 kv_pool(s=2,avg)"), 900L, 1000L, 0.9);
+        WorkerEvent plain = event(WorkerEvent.Type.COMPLETED, "t1", null, null);
+        WorkerEvent completed = new WorkerEvent(plain.schema(), plain.type(), plain.jobId(), plain.taskId(), plain.workerId(),
+                plain.at(), null, 20, null, plain.images(), null, 812.5, ran);
+        Job running = machine.onWorkerEvent(running("t1"), event(WorkerEvent.Type.STARTED, "t1", null, null), T0).after();
+        assertThat(running.state().density()).isNull();
+        Job done = machine.onWorkerEvent(running, completed, T0).after();
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.state().density()).isEqualTo(ran);
+        assertThat(done.state().engineMs()).isEqualTo(812.5);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.lumen.storage.images;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.Messages;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.layout.Layout;
 import dev.lumen.contracts.layout.LayoutJson;
 import java.time.Instant;
@@ -16,16 +17,19 @@ import tools.jackson.databind.JsonNode;
  * text chunks ({@link #pngText()}), so the image still says where it came from after it leaves the
  * store. {@code seed} is the seed this image was sampled with (a job of {@code n} images may use one
  * seed per image). {@code layout} is the layout prompt the image was made with (v1.1; absent for a
- * plain prompt), in its public JSON form. JSON uses the message codec's mapper: ISO-8601 instants,
- * absent fields left out. Readers accept v1 and v1.1.
+ * plain prompt), in its public JSON form. {@code tokenDensity} (v1.2) is the token density the
+ * image was made with: the value requested (if any), the plan that ran and its transformer FLOPs
+ * against the dense model's. JSON uses the message codec's mapper: ISO-8601 instants, absent
+ * fields left out. Readers accept v1, v1.1 and v1.2.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageMetadata(String schema, String jobId, String tenant, int index, String model, String prompt,
                             String negativePrompt, long seed, String sampler, int steps, double guidanceScale,
-                            int width, int height, Layout layout, Instant createdAt, Timings timings) {
-    public static final String SCHEMA = "lumen.image-metadata/v1.1";
-    /** The version before layouts; its documents read as v1.1 without one. */
-    static final String SCHEMA_V1 = "lumen.image-metadata/v1";
+                            int width, int height, Layout layout, TokenDensityReport tokenDensity, Instant createdAt,
+                            Timings timings) {
+    public static final String SCHEMA = "lumen.image-metadata/v1.2";
+    /** The versions before token density (v1.1) and before layouts (v1); their documents read as v1.2 without them. */
+    static final java.util.Set<String> OLDER = java.util.Set.of("lumen.image-metadata/v1", "lumen.image-metadata/v1.1");
     /** The PNG text keyword of the software entry; the other keywords are the JSON field names. */
     public static final String SOFTWARE = "Software";
 
@@ -34,11 +38,17 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
     public record Timings(Double queueMs, Double engineMs, Double uploadMs) {
     }
 
-    /** The metadata of image {@code index} of a job, sampled with {@code seed}. */
+    /** The metadata of image {@code index} of a job, sampled with {@code seed}, with no token-density report. */
     public static ImageMetadata of(ImageKeys keys, GenerationSpec spec, long seed, Instant createdAt, Timings timings) {
+        return of(keys, spec, seed, createdAt, timings, null);
+    }
+
+    /** The metadata of image {@code index} of a job, sampled with {@code seed}, made at {@code tokenDensity}. */
+    public static ImageMetadata of(ImageKeys keys, GenerationSpec spec, long seed, Instant createdAt, Timings timings,
+                                   TokenDensityReport tokenDensity) {
         return new ImageMetadata(SCHEMA, keys.jobId(), keys.tenant(), keys.index(), spec.model(), spec.prompt(),
                 spec.negativePrompt(), seed, spec.sampler(), spec.steps(), spec.guidanceScale(), spec.width(),
-                spec.height(), spec.layout(), createdAt, timings);
+                spec.height(), spec.layout(), tokenDensity, createdAt, timings);
     }
 
     /** The {@code .json} object's bytes (UTF-8). */
@@ -56,9 +66,9 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
             JsonNode tree = Messages.json().readTree(json);
             // Check the version before binding, so a newer document is named as such, not as a missing field.
             JsonNode schema = tree == null ? null : tree.get("schema");
-            if (schema == null || !(SCHEMA.equals(schema.asString()) || SCHEMA_V1.equals(schema.asString()))) {
+            if (schema == null || !(SCHEMA.equals(schema.asString()) || OLDER.contains(schema.asString()))) {
                 throw new IllegalArgumentException("image metadata schema is " + schema + ", expected \"" + SCHEMA
-                        + "\" or \"" + SCHEMA_V1 + "\"");
+                        + "\" or an older version (" + String.join(", ", new java.util.TreeSet<>(OLDER)) + ")");
             }
             ((tools.jackson.databind.node.ObjectNode) tree).put("schema", SCHEMA);
             return Messages.json().treeToValue(tree, ImageMetadata.class);
@@ -69,8 +79,8 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
 
     /**
      * The PNG text entries: prompt, negative prompt, seed, model, sampler, steps, guidance scale,
-     * job id and layout (compact JSON, when there is one) under their JSON names, plus
-     * {@code Software}. Insert them with {@link PngText#write}.
+     * job id, layout and token density (compact JSON, when there is one) under their JSON names,
+     * plus {@code Software}. Insert them with {@link PngText#write}.
      */
     public Map<String, String> pngText() {
         Map<String, String> text = new LinkedHashMap<>();
@@ -86,6 +96,9 @@ public record ImageMetadata(String schema, String jobId, String tenant, int inde
         text.put("jobId", jobId);
         if (layout != null) {
             text.put("layout", LayoutJson.toJson(layout));
+        }
+        if (tokenDensity != null) {
+            text.put("tokenDensity", Messages.json().writeValueAsString(tokenDensity));
         }
         text.put(SOFTWARE, "Lumen");
         return text;

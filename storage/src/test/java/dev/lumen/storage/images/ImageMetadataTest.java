@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lumen.contracts.GenerationSpec;
 import dev.lumen.contracts.Messages;
+import dev.lumen.contracts.TokenDensityReport;
 import dev.lumen.contracts.layout.Box;
 import dev.lumen.contracts.layout.Control;
 import dev.lumen.contracts.layout.Layout;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 class ImageMetadataTest {
     static final GenerationSpec SPEC = new GenerationSpec("PixArt-alpha/PixArt-LCM-XL-2-1024-MS", "窓辺の机, rain",
@@ -89,6 +91,37 @@ class ImageMetadataTest {
         assertThat(m.schema()).isEqualTo(ImageMetadata.SCHEMA);
         assertThat(m.layout()).isNull();
         assertThat(m.prompt()).isEqualTo("a cat");
+    }
+
+    @Test
+    void aTokenDensityJobsMetadataCarriesWhatWasAskedAndWhatRanInJsonAndPngText() throws Exception {
+        JsonNode asked = Messages.json().readTree("\"balanced\"");
+        GenerationSpec spec = new GenerationSpec("shapes-demo", "a red circle", null, 1, 64, 64, 4, 1.0, "lcm", 5, 0, null,
+                asked);
+        TokenDensityReport ran = new TokenDensityReport(asked, "preset balanced",
+                List.of("t=999: 0-1 kv_pool(s=2,avg)", "t=259: 0 dense, 1 kv_pool(s=2,avg)"), 812_000L, 1_000_000L, 0.812);
+        ImageMetadata m = ImageMetadata.of(ImageKeys.of("acme", "job-3", 0), spec, 5, Instant.parse("2026-03-01T12:00:05.5Z"),
+                null, ran);
+        JsonNode tree = Messages.json().readTree(m.toJson());
+        assertThat(tree.get("schema").asString()).isEqualTo("lumen.image-metadata/v1.2");
+        assertThat(tree.get("tokenDensity").get("requested").asString()).isEqualTo("balanced");
+        assertThat(tree.get("tokenDensity").get("plan").asString()).isEqualTo("preset balanced");
+        assertThat(tree.get("tokenDensity").get("fraction").asDouble()).isEqualTo(0.812);
+        assertThat(ImageMetadata.fromJson(m.toJson())).isEqualTo(m);
+
+        byte[] png = PngText.write(PngTextTest.png(16, 16), m.pngText());
+        JsonNode text = Messages.json().readTree(PngText.read(png).get("tokenDensity"));
+        assertThat(Messages.json().treeToValue(text, TokenDensityReport.class)).isEqualTo(ran);
+        assertThat(PngText.read(PngText.write(PngTextTest.png(16, 16), metadata().pngText()))).doesNotContainKey("tokenDensity");
+    }
+
+    @Test
+    void readsVersion1_1MetadataWrittenBeforeTokenDensity() {
+        ObjectNode v11 = (ObjectNode) Messages.json().readTree(layoutMetadata().toJson());
+        v11.put("schema", "lumen.image-metadata/v1.1");
+        ImageMetadata m = ImageMetadata.fromJson(Messages.json().writeValueAsBytes(v11));
+        assertThat(m).isEqualTo(layoutMetadata());
+        assertThat(m.tokenDensity()).isNull();
     }
 
     @Test

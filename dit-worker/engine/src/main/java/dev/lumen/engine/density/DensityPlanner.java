@@ -1,5 +1,6 @@
 package dev.lumen.engine.density;
 
+import dev.lumen.contracts.density.InvalidDensityException;
 import java.util.Locale;
 
 /**
@@ -59,16 +60,17 @@ public final class DensityPlanner {
     private static DensityPlan rules(TokenDensity.Rules rules, int[] timesteps, int layers) {
         for (DensityRule r : rules.rules()) {
             if (r.lastBlock() != DensityRule.LAST && r.lastBlock() >= layers) {
-                throw new InvalidDensityException(r.name() + ": blocks " + r.firstBlock() + "-" + r.lastBlock()
-                        + " outside this model's blocks 0-" + (layers - 1));
+                throw new InvalidDensityException(r.field("blocks"), r.name() + ": blocks " + r.firstBlock() + "-"
+                        + r.lastBlock() + " outside this model's blocks 0-" + (layers - 1));
             }
             if (r.firstBlock() >= layers) {
-                throw new InvalidDensityException(r.name() + ": block " + r.firstBlock() + " outside this model's blocks 0-"
-                        + (layers - 1));
+                throw new InvalidDensityException(r.field("blocks"), r.name() + ": block " + r.firstBlock()
+                        + " outside this model's blocks 0-" + (layers - 1));
             }
             if (r.operator() instanceof TokenOperator.Coarse
                     && Math.min(r.lastBlock(), layers - 1) >= layers - DENSE_TAIL_FOR_COARSE) {
-                throw new InvalidDensityException(r.name() + ": coarse is not allowed in the last " + DENSE_TAIL_FOR_COARSE
+                throw new InvalidDensityException(r.field("blocks"), r.name() + ": coarse is not allowed in the last "
+                        + DENSE_TAIL_FOR_COARSE
                         + " blocks (" + (layers - DENSE_TAIL_FOR_COARSE) + "-" + (layers - 1)
                         + "): their update is the image's fine detail");
             }

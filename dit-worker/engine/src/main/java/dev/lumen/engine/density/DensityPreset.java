@@ -1,8 +1,8 @@
 package dev.lumen.engine.density;
 
+import dev.lumen.contracts.density.DensityPresetName;
 import dev.lumen.engine.ops.TokenPooling;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  *   <li>P4: mean_v in 0–1; blocks 2–25 in groups of three coarse(s=2), coarse(s=2), kv_pool(s=2);
  *       26–27 dense.</li>
  * </ul>
- * The offered presets thin the early (noisy) steps most, as FlexDiT does; their mirrors thin the
+ * The offered presets are the ones {@link DensityPresetName} lists for requests, with the same
+ * {@code experimental} marks. They thin the early (noisy) steps most, as FlexDiT does; their mirrors thin the
  * late steps instead and exist for {@code lumen bench density}, because training-free evidence on
  * the direction is split (note §2.2 item 4).
  */
@@ -87,16 +88,14 @@ public enum DensityPreset {
         return bands[band].operators(layers);
     }
 
-    /** An offered preset by its label. */
+    /** An offered preset by the name a request gives (any case), through the contracts' list of names. */
     public static DensityPreset byName(String name) {
-        String key = name.strip().toLowerCase(Locale.ROOT);
-        for (DensityPreset p : values()) {
-            if (p.offered && p.label.equals(key)) {
-                return p;
-            }
-        }
-        throw new InvalidDensityException("token_density \"" + name + "\" is not a preset; use one of " + offeredNames()
-                + ", a number in (0, 1] or {\"rules\": [...]}");
+        return of(DensityPresetName.byName(name));
+    }
+
+    /** The preset a request names. */
+    public static DensityPreset of(DensityPresetName name) {
+        return byLabel(name.label());
     }
 
     /** Any preset, mirrors included, by its label (for benchmarks). */
@@ -106,12 +105,8 @@ public enum DensityPreset {
                 return p;
             }
         }
-        throw new InvalidDensityException("no density preset \"" + label + "\" (presets and mirrors: "
+        throw new IllegalArgumentException("no density preset \"" + label + "\" (presets and mirrors: "
                 + Arrays.stream(values()).map(DensityPreset::label).collect(Collectors.joining(", ")) + ")");
-    }
-
-    static String offeredNames() {
-        return Arrays.stream(values()).filter(p -> p.offered).map(DensityPreset::label).collect(Collectors.joining(", "));
     }
 
     /** Block patterns on the 28-block reference model. */

@@ -35,11 +35,6 @@ public sealed interface TokenOperator {
         return label().replaceFirst("\\(.*", "");
     }
 
-    /** Whether rules must flag this operator {@code "experimental": true}. */
-    default boolean experimental() {
-        return false;
-    }
-
     /**
      * Whether this operator combines tokens of different regions of a layout: a pooled cell or a
      * coarse token averaging tokens of more than one region id, or a mean over the whole grid.
@@ -87,11 +82,6 @@ public sealed interface TokenOperator {
         @Override
         public String label() {
             return "mean_v";
-        }
-
-        @Override
-        public boolean experimental() {
-            return true;
         }
 
         @Override

@@ -316,18 +316,10 @@ public final class PixArtPipeline implements AutoCloseable {
         int[] timesteps = run.timesteps();
         int rows = cfg ? 2 * batch : batch;
         int patch = transformer.config().patchSize();
-        TransformerFlops flops = new TransformerFlops(transformer.config(), rows,
-                new TokenGrid(lh / patch, lw / patch), captionTokens(inputs));
-        DensityPlan plan = DensityPlanner.compile(request.tokenDensity(), timesteps, flops);
         RegionalLayout layout = request.layout();
-        RegionMap regionMap = null;
-        if (layout != null) {
-            // No resolution binning in this pipeline: the canvas is the requested image, so the
-            // layout's boxes are already canvas fractions (RegionMap.toBinnedCanvas otherwise).
-            regionMap = RegionMap.of(layout.boxes(), lh / patch, lw / patch);
-            plan = regionalPlan(plan, layout, regionMap, timesteps, new TokenGrid(lh / patch, lw / patch));
-        }
-        DensityReport density = new DensityReport(plan, flops.run(plan), flops.denseRun(timesteps.length));
+        RegionMap regionMap = layout == null ? null : regionMap(layout, lh, lw);
+        DensityReport density = densityPlan(request, timesteps, regionMap);
+        DensityPlan plan = density.plan();
 
         EncodedText positive = explicitText(inputs, "prompt_embeds", "prompt_attention_mask", batch);
         EncodedText negative = cfg ? explicitText(inputs, "negative_prompt_embeds", "negative_prompt_attention_mask", batch)
@@ -443,6 +435,43 @@ public final class PixArtPipeline implements AutoCloseable {
         }
         return new GenerationResult(images, new HostTensor(pixels, decodedShape), perStep, timesteps,
                 new GenerationResult.Timings(tokenizeMs, textMs, stepMs, vaeMs), warnings, density);
+    }
+
+    /**
+     * The token-density plan {@link #generate} would run for this request and its FLOPs, compiled
+     * without any model work, so a caller can refuse a request before it starts.
+     *
+     * @throws dev.lumen.contracts.density.InvalidDensityException if the request's token density
+     *         does not fit this model (a block range past its depth, coarse in its last blocks)
+     */
+    public DensityReport planDensity(GenerationRequest request) {
+        int lh = request.height() / vae.config().scaleFactor();
+        int lw = request.width() / vae.config().scaleFactor();
+        RegionMap regionMap = request.layout() == null ? null : regionMap(request.layout(), lh, lw);
+        return densityPlan(request, scheduler.start(request.steps()).timesteps(), regionMap);
+    }
+
+    /** The request's plan for these timesteps, kept off region boundaries at the layout's regional steps. */
+    private DensityReport densityPlan(GenerationRequest request, int[] timesteps, RegionMap regionMap) {
+        int lh = request.height() / vae.config().scaleFactor();
+        int lw = request.width() / vae.config().scaleFactor();
+        int patch = transformer.config().patchSize();
+        int rows = request.classifierFreeGuidance() ? 2 * request.batch() : request.batch();
+        TokenGrid grid = new TokenGrid(lh / patch, lw / patch);
+        TransformerFlops flops = new TransformerFlops(transformer.config(), rows, grid, captionTokens(request.inputs()));
+        DensityPlan plan = DensityPlanner.compile(request.tokenDensity(), timesteps, flops);
+        if (regionMap != null) {
+            plan = regionalPlan(plan, request.layout(), regionMap, timesteps, grid);
+        }
+        return new DensityReport(plan, flops.run(plan), flops.denseRun(timesteps.length));
+    }
+
+    /** The layout's region of every token. */
+    private RegionMap regionMap(RegionalLayout layout, int lh, int lw) {
+        int patch = transformer.config().patchSize();
+        // No resolution binning in this pipeline: the canvas is the requested image, so the
+        // layout's boxes are already canvas fractions (RegionMap.toBinnedCanvas otherwise).
+        return RegionMap.of(layout.boxes(), lh / patch, lw / patch);
     }
 
     /** The layout JSON field each region's caption came from, for warnings. */

@@ -3,6 +3,8 @@ package dev.lumen.engine.density;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lumen.contracts.density.DensityPresetName;
+import dev.lumen.contracts.density.InvalidDensityException;
 import dev.lumen.engine.model.pixart.PixArtConfig;
 import dev.lumen.engine.ops.TokenGrid;
 import dev.lumen.engine.ops.TokenPooling;
@@ -142,6 +144,31 @@ class DensityPlannerTest {
             "{\"rules\": [{\"op\": \"kv_pool\"}|token_density is not valid JSON"})
     void invalidPlansAreRejectedNamingTheRule(String json, String message) {
         assertThatThrownBy(() -> compile(json)).isInstanceOf(InvalidDensityException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void errorsOnlyTheModelCanFindNameTheRulesBlocks() {
+        assertThatThrownBy(() -> compile("{\"rules\": [{\"op\": \"dense\"}, {\"blocks\": 28, \"op\": \"kv_pool\"}]}"))
+                .isInstanceOf(InvalidDensityException.class)
+                .hasMessage("token_density rules[1] (kv_pool): blocks 28-28 outside this model's blocks 0-27")
+                .satisfies(e -> assertThat(((InvalidDensityException) e).field()).isEqualTo("token_density.rules[1].blocks"));
+        // The same rule fits a deeper model: the contract's reader cannot know the depth, the planner does.
+        PixArtConfig deeper = new PixArtConfig(16, 72, 30, 2, 4, 8, 128, 4096, 1152, 1e-6f, 2, true);
+        assertThat(DensityPlanner.compile(TokenDensity.fromJson("{\"rules\": [{\"blocks\": 28, \"op\": \"kv_pool\"}]}"),
+                LCM4, new TransformerFlops(deeper, 1, new TokenGrid(64, 64), 120)).operator(0, 28)).isEqualTo(kv(2));
+    }
+
+    @Test
+    void theOfferedPresetsAreTheContractsNamesWithTheSameExperimentalMarks() {
+        for (DensityPresetName name : DensityPresetName.values()) {
+            DensityPreset preset = DensityPreset.of(name);
+            assertThat(preset.offered()).as(name.label()).isTrue();
+            assertThat(preset.label()).isEqualTo(name.label());
+            assertThat(preset.experimental()).as(name.label()).isEqualTo(name.experimental());
+        }
+        assertThat(java.util.Arrays.stream(DensityPreset.values()).filter(DensityPreset::offered).map(DensityPreset::label))
+                .containsExactlyElementsOf(java.util.Arrays.stream(DensityPresetName.values()).map(DensityPresetName::label)
+                        .toList());
     }
 
     @Test

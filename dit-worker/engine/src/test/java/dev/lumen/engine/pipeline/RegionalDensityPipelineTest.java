@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lumen.engine.cpu.CpuOps;
 import dev.lumen.engine.density.DensityPlan;
+import dev.lumen.engine.density.DensityReport;
 import dev.lumen.engine.density.TokenDensity;
 import dev.lumen.engine.density.TokenOperator;
 import dev.lumen.engine.format.TensorSource;
@@ -66,6 +67,18 @@ class RegionalDensityPipelineTest {
                     64, 0, inputs, TokenDensity.fromJson(ALL_MEAN_V)));
 
             DensityPlan plan = both.density().plan();
+            // Planning alone (what a worker checks before it starts a job) gives the plan and FLOPs the run reports.
+            for (GenerationResult ran : List.of(both, planOnly)) {
+                GenerationRequest asked = ran == both ? request(layout, inputs, TokenDensity.fromJson(ALL_MEAN_V))
+                        : new GenerationRequest(List.of(layout.caption()), "", 4, 4.5, 64, 64, 0, inputs,
+                                TokenDensity.fromJson(ALL_MEAN_V));
+                DensityReport planned = pipeline.planDensity(asked);
+                assertThat(planned.plan().describe()).isEqualTo(ran.density().plan().describe());
+                assertThat(planned.plan().source()).isEqualTo(ran.density().plan().source());
+                assertThat(planned.transformerFlops()).isEqualTo(ran.density().transformerFlops());
+                assertThat(planned.denseTransformerFlops()).isEqualTo(ran.density().denseTransformerFlops());
+            }
+            assertThat(both.density().plan().describe()).isNotEqualTo(planOnly.density().plan().describe());
             int regionalSteps = 0;
             for (int s = 0; s < plan.steps(); s++) {
                 boolean regional = both.timesteps()[s] >= untilT;
