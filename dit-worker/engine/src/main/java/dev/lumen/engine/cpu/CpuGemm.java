@@ -1,21 +1,16 @@
 package dev.lumen.engine.cpu;
 
-import static dev.lumen.engine.cpu.GemmKernel.LANES;
 import static dev.lumen.engine.cpu.GemmKernel.MR;
 import static dev.lumen.engine.cpu.GemmKernel.NR;
-import static dev.lumen.engine.cpu.GemmKernel.SPECIES;
 
 import dev.lumen.engine.cpu.GemmPanels.RightOperand;
 import dev.lumen.engine.cpu.GemmPanels.RowMajorArray;
 import dev.lumen.engine.cpu.GemmPanels.StoredWeights;
-import dev.lumen.engine.cpu.GemmPanels.Transposed;
 import dev.lumen.engine.cpu.GemmPanels.TransposedArray;
 import dev.lumen.engine.format.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Matrix products for the CPU backend, in fp32 with the Vector API on all cores.
@@ -32,7 +27,14 @@ import jdk.incubator.vector.VectorOperators;
  * one MC-row block of C run back to back so C too is accumulated in L2. {@link GemmKernel} computes
  * 4×16 tiles. Work is split into column ranges (each task packs only its own columns of B), and
  * into row ranges as well when there are too few columns, and run with
- * {@link CpuThreads#parallelFor}; m &lt; 4 takes plain dot products instead.
+ * {@link CpuThreads#parallelFor}.
+ *
+ * <p>Every element of C is computed the same way whatever the number of rows and however the work
+ * is split: a sequential FMA chain over each depth block, the bias added to the first block, the
+ * blocks summed in order. A row's result therefore does not depend on which other rows share the
+ * product, so a job gives the same bits alone or batched with others (and with or without
+ * guidance's doubled batch). Small-m products (timestep MLPs, adaLN) used to take vectorised dot
+ * products whose lane-wise partial sums rounded differently: cheaper, but batch-dependent.
  *
  * <p>Measured with {@link GemmBenchmark} on a 2-core Zen 3 (AVX2), the transformer's products
  * (M = 256..4096, 1152↔4608) run at 65-85% of the machine's fp32 FMA peak.
@@ -59,8 +61,6 @@ public final class CpuGemm {
     static final long PARALLEL_MIN_FLOPS = 4L << 20;
     /** Tasks per thread: a few, so a core slowed by someone else just takes fewer of them. */
     private static final int TASKS_PER_THREAD = 4;
-    /** Products with fewer rows than a tile skip packing and take dot products against rows of B. */
-    private static final int DOT_MAX_ROWS = MR - 1;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -141,14 +141,6 @@ public final class CpuGemm {
         }
         int threads = CpuThreads.count();
         boolean parallel = threads > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
-        if (m <= DOT_MAX_ROWS && b instanceof Transposed t) {
-            // Packing would cost as much as the product; stream B's rows once instead.
-            int chunk = parallel ? Math.max(1, ceilDiv(n, threads * TASKS_PER_THREAD)) : n;
-            int tasks = ceilDiv(n, chunk);
-            CpuThreads.parallelFor(tasks, task -> dotRows(m, k, a, aOff, lda, t, bias, c, cOff, ldc,
-                    task * chunk, Math.min(n, (task + 1) * chunk)));
-            return;
-        }
         int mPanels = ceilDiv(m, MR);
         int nPanels = ceilDiv(n, NR);
         if (!parallel) {
@@ -235,30 +227,6 @@ public final class CpuGemm {
         }
     }
 
-    /** C rows [0, m) × columns [j0, j1) as dot products of A rows with B rows widened one at a time. */
-    private static void dotRows(int m, int k, float[] a, int aOff, int lda, Transposed b, float[] bias,
-                                float[] c, int cOff, int ldc, int j0, int j1) {
-        Scratch s = SCRATCH.get();
-        float[] row = s.row(k);
-        int bound = SPECIES.loopBound(k);
-        for (int j = j0; j < j1; j++) {
-            b.row(j, 0, k, row, 0);
-            for (int i = 0; i < m; i++) {
-                int ai = aOff + i * lda;
-                FloatVector acc = FloatVector.zero(SPECIES);
-                int p = 0;
-                for (; p < bound; p += LANES) {
-                    acc = FloatVector.fromArray(SPECIES, a, ai + p).fma(FloatVector.fromArray(SPECIES, row, p), acc);
-                }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
-                for (; p < k; p++) {
-                    sum += a[ai + p] * row[p];
-                }
-                c[cOff + i * ldc + j] = bias == null ? sum : sum + bias[j];
-            }
-        }
-    }
-
     private static void checkMatrix(String name, float[] array, int off, int rows, int cols, int ld) {
         Objects.requireNonNull(array, name);
         if (rows < 0 || cols < 0 || off < 0) {
@@ -296,7 +264,6 @@ public final class CpuGemm {
         private float[] packedB = new float[0];
         private float[] rows = new float[0];
         private float[] edgeA = new float[0];
-        private float[] row = new float[0];
 
         float[] packedB(int size) {
             return packedB = atLeast(packedB, size);
@@ -308,10 +275,6 @@ public final class CpuGemm {
 
         float[] edgeA(int size) {
             return edgeA = atLeast(edgeA, size);
-        }
-
-        float[] row(int size) {
-            return row = atLeast(row, size);
         }
 
         private static float[] atLeast(float[] buffer, int size) {

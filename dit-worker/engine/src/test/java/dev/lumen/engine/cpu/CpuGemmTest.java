@@ -114,6 +114,37 @@ class CpuGemmTest {
         assertUntouched(c, cOff, ldc, m, n);
     }
 
+    /**
+     * A row's result is the same bits whatever rows share its product: alone (m = 1), in the
+     * guidance pair (m = 2), in a small batch, and in a product big enough to split across threads.
+     * The worker batches jobs, so a seed must not give a different image when another job runs with it.
+     */
+    @ParameterizedTest(name = "k={0} n={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"24, 31", "1152, 100", "700, 2000"})
+    void aRowsResultDoesNotDependOnTheOtherRowsOfTheProduct(int k, int n) {
+        SplittableRandom random = new SplittableRandom(17L * k + n);
+        float[] bias = randoms(random, n);
+        float[] wValues = randoms(random, n * k);
+        int rows = 517;
+        float[] x = randoms(random, rows * k);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment w = arena.allocate((long) n * k * 2);
+            Dtypes.narrow(wValues, 0, n * k, DType.F16, w, 0);
+            float[] all = new float[rows * n];
+            CpuGemm.linear(x, 0, rows, k, w, DType.F16, n, bias, all, 0);
+            for (int m : new int[] {1, 2, 3, 4, 5, 9}) {
+                // The product of rows 8 .. 8+m-1 alone must reproduce those rows of the big product.
+                float[] part = new float[m * n];
+                CpuGemm.linear(x, 8 * k, m, k, w, DType.F16, n, bias, part, 0);
+                for (int i = 0; i < m; i++) {
+                    assertThat(Arrays.copyOfRange(part, i * n, (i + 1) * n))
+                            .as("row %d of a %d-row product", 8 + i, m)
+                            .containsExactly(Arrays.copyOfRange(all, (8 + i) * n, (9 + i) * n));
+                }
+            }
+        }
+    }
+
     @Test
     void largeProductSplitAcrossThreadsMatchesReference() {
         // Big enough to take the parallel path, with several depth blocks and ragged edges.
