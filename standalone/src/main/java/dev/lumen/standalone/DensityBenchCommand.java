@@ -15,7 +15,12 @@ import dev.lumen.engine.pipeline.ModelFolder;
 import dev.lumen.engine.pipeline.PipelineInputs;
 import dev.lumen.engine.pipeline.PixArtPipeline;
 import dev.lumen.engine.pipeline.SamplerKind;
+import dev.lumen.engine.image.PngWriter;
 import dev.lumen.engine.vulkan.VulkanOps;
+import dev.lumen.eval.EvalPrompt;
+import dev.lumen.eval.EvalSet;
+import dev.lumen.eval.MeanInterval;
+import dev.lumen.eval.ShapeScorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +29,10 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code ./lumen bench density}: what token density costs in fidelity and what it buys in time
@@ -86,20 +88,14 @@ final class DensityBenchCommand implements Callable<Integer> {
     String warmup;
 
     /**
-     * Prompt adherence of one image for its prompt entry (eval-format: colours, shapes, cells):
-     * 1 when the coloured-shapes scorer finds exactly the scene, else 0; empty when no scorer is
-     * wired. The scorer lives in module {@code eval}; this is where it plugs in.
+     * Adherence of one image to its eval prompt: 1 when the coloured-shapes scorer finds every object
+     * the caption asks for (colour, shape, place; eval's {@code obj_ok}), else 0. Only samples from
+     * the model's eval set have one; built-in captions are not scored.
      */
-    interface Adherence {
-        Adherence NONE = (image, prompt) -> OptionalDouble.empty();
+    private ShapeScorer scorer;
 
-        OptionalDouble score(HostTensor image, JsonNode prompt);
-    }
-
-    Adherence adherence = Adherence.NONE;
-
-    /** One image to make: a caption, its seed and its eval entry (null for built-in captions). */
-    private record Sample(String caption, long seed, JsonNode entry) {
+    /** One image to make: a caption, its seed and its eval prompt (null for built-in captions). */
+    private record Sample(String caption, long seed, EvalPrompt prompt) {
     }
 
     /** A sample's caption encoded once (T5 runs once per prompt, whatever the plan), with what that cost. */
@@ -234,21 +230,23 @@ final class DensityBenchCommand implements Callable<Integer> {
         run.totalMs += result.timings().totalMs() + e.textMs();
         HostTensor image = result.images().getFirst();
         run.images.add(image);
-        adherence.score(image, e.sample().entry()).ifPresent(run.adherence::add);
+        if (scorer != null && e.sample().prompt() != null) {
+            run.adherence.add(scorer.score(PngWriter.toImage(image), e.sample().prompt()).objOk() ? 1.0 : 0.0);
+        }
         if (!result.density().plan().isDense()) {
             run.plan = String.join("; ", result.density().plan().describe());
         }
     }
 
     private static void printTable(Run dense, List<Run> runs) {
-        System.out.printf(Locale.ROOT, "| %-24s | %5s | %8s | %8s | %9s | %8s | %9s | %7s | %7s | %6s | %6s | %10s |%n",
+        System.out.printf(Locale.ROOT, "| %-24s | %5s | %8s | %8s | %9s | %8s | %9s | %7s | %7s | %6s | %6s | %-30s |%n",
                 "plan", "steps", "FLOP tf", "FLOP e2e", "tf ms/img", "speed tf", "speed e2e", "PSNR", "PSNR p5", "SSIM",
-                "HF", "adherence");
+                "HF", "adherence obj_ok % (Δ pt [95% CI])");
         System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(7),
                 "-".repeat(10), "-".repeat(10), "-".repeat(11), "-".repeat(10), "-".repeat(11), "-".repeat(9),
-                "-".repeat(9), "-".repeat(8), "-".repeat(8), "-".repeat(12));
+                "-".repeat(9), "-".repeat(8), "-".repeat(8), "-".repeat(32));
         int n = dense.images.size();
-        System.out.printf(Locale.ROOT, "| %-24s | %5d | %8.3f | %8.3f | %9.1f | %8.2f | %9.2f | %7s | %7s | %6s | %6s | %10s |%n",
+        System.out.printf(Locale.ROOT, "| %-24s | %5d | %8.3f | %8.3f | %9.1f | %8.2f | %9.2f | %7s | %7s | %6s | %6s | %-30s |%n",
                 dense.config.label(), dense.config.steps(), 1.0, 1.0, dense.transformerMs / n, 1.0, 1.0, "ref", "ref", "ref", "ref",
                 adherence(dense, null));
         for (Run r : runs) {
@@ -260,7 +258,7 @@ final class DensityBenchCommand implements Callable<Integer> {
                 ssim += ImageMetrics.ssim(r.images.get(i), dense.images.get(i));
                 hf += ImageMetrics.highFrequencyRatio(r.images.get(i), dense.images.get(i));
             }
-            System.out.printf(Locale.ROOT, "| %-24s | %5d | %8.3f | %8.3f | %9.1f | %8.2f | %9.2f | %7s | %7s | %6.4f | %6.3f | %10s |%n",
+            System.out.printf(Locale.ROOT, "| %-24s | %5d | %8.3f | %8.3f | %9.1f | %8.2f | %9.2f | %7s | %7s | %6.4f | %6.3f | %-30s |%n",
                     r.config.label(), r.config.steps(), (double) r.transformerFlops / dense.transformerFlops,
                     (double) r.endToEndFlops / dense.endToEndFlops, r.transformerMs / n, dense.transformerMs / r.transformerMs,
                     dense.totalMs / r.totalMs, decibels(Arrays.stream(psnr).average().orElse(Double.NaN)),
@@ -285,17 +283,24 @@ final class DensityBenchCommand implements Callable<Integer> {
         return sorted[Math.max(0, (int) Math.ceil(0.05 * sorted.length) - 1)];
     }
 
-    /** Exact-scene accuracy in percent, and its change against dense. */
+    /**
+     * obj_ok in percent, and against dense the paired change in points with its 95% bootstrap
+     * interval (the same prompts and seeds, so the per-image differences are what varies).
+     */
     private static String adherence(Run r, Run dense) {
         if (r.adherence.isEmpty()) {
-            return "no scorer";
+            return "not scored";
         }
         double pct = 100 * r.adherence.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        if (dense == null || dense.adherence.isEmpty()) {
-            return String.format(Locale.ROOT, "%.1f %%", pct);
+        if (dense == null || dense.adherence.size() != r.adherence.size()) {
+            return String.format(Locale.ROOT, "%.1f", pct);
         }
-        double base = 100 * dense.adherence.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        return String.format(Locale.ROOT, "%.1f (%+.1f)", pct, pct - base);
+        double[] change = new double[r.adherence.size()];
+        for (int i = 0; i < change.length; i++) {
+            change[i] = 100 * (r.adherence.get(i) - dense.adherence.get(i));
+        }
+        MeanInterval d = MeanInterval.of(change);
+        return String.format(Locale.ROOT, "%.1f (%+.1f [%+.1f, %+.1f])", pct, d.mean(), d.lo(), d.hi());
     }
 
     /** The transformer-FLOP fraction of every plan on PixArt-XL-2 (LCM, no guidance), from the analytic model. */
@@ -346,20 +351,18 @@ final class DensityBenchCommand implements Callable<Integer> {
         return new TransformerFlops(PIXART_XL_2, 1, new TokenGrid(tokens, tokens), XL_CAPTION_TOKENS);
     }
 
-    /** Prompts with seeds: the model's eval/prompts.json (eval-format) when present, else built-in captions. */
-    private List<Sample> samples(Path folder) throws IOException {
+    /**
+     * Prompts with seeds: {@code --prompts} of the model's eval set (eval/domain.json and
+     * eval/prompts.json), taken round-robin over its groups so a short run sees one-, two- and
+     * three-object captions alike; else built-in captions, which are not scored.
+     */
+    private List<Sample> samples(Path folder) {
         List<Sample> base = new ArrayList<>();
-        Path evalPrompts = folder.resolve("eval/prompts.json");
-        if (Files.isRegularFile(evalPrompts)) {
-            JsonNode prompts = JsonMapper.builder().build().readTree(Files.readString(evalPrompts)).get("prompts");
-            if (prompts == null || !prompts.isArray()) {
-                throw new IllegalArgumentException(evalPrompts + ": expected {\"prompts\": [...]}");
-            }
-            for (JsonNode p : prompts) {
-                if (base.size() == promptCount) {
-                    break;
-                }
-                base.add(new Sample(p.get("caption").asString(), p.get("seed").asLong(), p));
+        if (Files.isRegularFile(folder.resolve("eval/prompts.json"))) {
+            EvalSet set = EvalSet.load(folder.resolve("eval"));
+            scorer = new ShapeScorer(set.domain());
+            for (EvalPrompt p : roundRobinOverGroups(set.prompts(), promptCount)) {
+                base.add(new Sample(p.caption(), p.seed(), p));
             }
         } else {
             String[] captions = {"a large red circle in the top left", "a blue square above a yellow triangle",
@@ -375,7 +378,22 @@ final class DensityBenchCommand implements Callable<Integer> {
         List<Sample> out = new ArrayList<>();
         for (Sample s : base) {
             for (int k = 0; k < seedsPerPrompt; k++) {
-                out.add(new Sample(s.caption(), s.seed() + k, s.entry()));
+                out.add(new Sample(s.caption(), s.seed() + k, s.prompt()));
+            }
+        }
+        return out;
+    }
+
+    /** The first prompt of each group in file order, then the second of each, … until {@code count}. */
+    static List<EvalPrompt> roundRobinOverGroups(List<EvalPrompt> prompts, int count) {
+        java.util.Map<String, java.util.ArrayDeque<EvalPrompt>> byGroup = new java.util.LinkedHashMap<>();
+        prompts.forEach(p -> byGroup.computeIfAbsent(p.group(), g -> new java.util.ArrayDeque<>()).add(p));
+        List<EvalPrompt> out = new ArrayList<>();
+        while (out.size() < count && byGroup.values().stream().anyMatch(q -> !q.isEmpty())) {
+            for (java.util.ArrayDeque<EvalPrompt> q : byGroup.values()) {
+                if (!q.isEmpty() && out.size() < count) {
+                    out.add(q.poll());
+                }
             }
         }
         return out;

@@ -98,6 +98,32 @@ class DensityCommandsTest {
         assertThat(seedPsnr).isLessThan(25);
     }
 
+    @Test
+    void benchDensityScoresAdherenceOnTheDemoModelsEvalSet() throws Exception {
+        // The demo model carries eval/domain.json and eval/prompts.json: every row gets obj_ok, and
+        // each plan its paired change against dense with an interval.
+        String[] r = run("bench", "density", "--model", DemoModelDrawsTest.DEMO.toString(), "--steps", "6",
+                "--prompts", "3", "--presets", "balanced", "--fewer-steps", "3", "--warmup", "none");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        String dense = r[1].lines().filter(l -> l.startsWith("| dense                    |")).findFirst().orElseThrow();
+        assertThat(dense.split("\\|")[12].strip()).matches("\\d+\\.\\d");
+        String balanced = r[1].lines().filter(l -> l.startsWith("| balanced                 |")).findFirst().orElseThrow();
+        assertThat(balanced.split("\\|")[12].strip()).matches("\\d+\\.\\d \\([+-]\\d+\\.\\d \\[[+-]\\d+\\.\\d, [+-]\\d+\\.\\d\\]\\)");
+    }
+
+    @Test
+    void benchPromptsAreTakenRoundRobinOverTheEvalGroups() {
+        java.util.List<dev.lumen.eval.EvalPrompt> prompts = dev.lumen.eval.EvalSet.load(DemoModelDrawsTest.DEMO.resolve("eval"))
+                .prompts();
+        java.util.List<String> groups = DensityBenchCommand.roundRobinOverGroups(prompts, 8).stream()
+                .map(dev.lumen.eval.EvalPrompt::group).toList();
+        java.util.List<String> distinct = groups.stream().distinct().toList();
+        assertThat(distinct).hasSizeGreaterThan(3);
+        // Every group once before any group twice.
+        assertThat(groups.subList(0, distinct.size())).doesNotHaveDuplicates();
+        assertThat(DensityBenchCommand.roundRobinOverGroups(prompts, 1000)).hasSameSizeAs(prompts);
+    }
+
     private static HostTensor image(int h, int w, java.util.function.IntToDoubleFunction value) {
         float[] v = new float[h * w * 3];
         for (int i = 0; i < v.length; i++) {
