@@ -395,6 +395,21 @@ function imageFigure(job, image, url) {
   return figure;
 }
 
+/**
+ * What a job asked for and what ran: "balanced: preset balanced, 0.89 of dense transformer FLOPs".
+ * A job that asked for nothing shows nothing here, even though its report says dense.
+ */
+function tokenDensityText(density) {
+  if (!density || density.requested === undefined) {
+    return null;
+  }
+  const asked = typeof density.requested === 'object' ? JSON.stringify(density.requested) : String(density.requested);
+  if (density.fraction === undefined) {
+    return asked;
+  }
+  return `${asked}: ${density.plan}, ${density.fraction.toFixed(3)} of dense transformer FLOPs`;
+}
+
 function showSettings(job) {
   const entries = [
     ['Job', job.id],
@@ -408,6 +423,7 @@ function showSettings(job) {
     ['Sampler', job.sampler],
     ['Guidance scale', job.guidance_scale],
     ['Layout', job.layout ? `${job.layout.regions.length} box${job.layout.regions.length === 1 ? '' : 'es'}` : null],
+    ['Token density', tokenDensityText(job.token_density)],
     ['Engine time', job.engine_ms != null ? `${Math.round(job.engine_ms)} ms` : null],
   ];
   const list = $('job-settings');

@@ -42,5 +42,8 @@ export function requestFromJob(job) {
   if (job.layout) {
     body.layout = job.layout;
   }
+  if (job.token_density && job.token_density.requested !== undefined) {
+    body.token_density = job.token_density.requested;
+  }
   return body;
 }

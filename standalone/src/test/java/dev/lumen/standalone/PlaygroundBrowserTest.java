@@ -279,6 +279,24 @@ class PlaygroundBrowserTest {
     }
 
     @Test
+    void aTokenDensityPresetRunsAndTheResultShowsThePlanAndItsFlopFraction() throws Exception {
+        type("prompt", "a blue square in the center");
+        type("steps", "6");
+        new org.openqa.selenium.support.ui.Select(byId("token-density")).selectByValue("balanced");
+        byId("submit").click();
+
+        String jobId = awaitResult("succeeded");
+        JsonNode density = job(jobId).path("token_density");
+        assertThat(density.path("requested").asString()).isEqualTo("balanced");
+        double fraction = density.path("fraction").asDouble();
+        assertThat(fraction).isGreaterThan(0).isLessThan(1);
+        assertThat(setting("token-density")).isEqualTo(String.format(java.util.Locale.ROOT,
+                "balanced: %s, %.3f of dense transformer FLOPs", density.path("plan").asString(), fraction));
+        // The copied command asks for the same density.
+        assertThat(byId("curl").getDomProperty("value")).contains("\"token_density\":\"balanced\"");
+    }
+
+    @Test
     void aRunningJobIsCancelledFromThePage() throws Exception {
         type("prompt", "a slow fox");
         // Large enough for the model to take a while per step, so the cancel lands mid-run.
