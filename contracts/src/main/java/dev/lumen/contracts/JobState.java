@@ -9,7 +9,7 @@ import java.util.List;
  * {@code lumen.job-state} (compacted, keyed by job id): the whole current state of a job, written
  * only by the scheduler; gateways materialise it to answer status queries and feed SSE.
  * {@code density} (since v1.2) is the token density the job ran with, as its worker reported it on
- * completion.
+ * completion; v1.3 adds its {@code experimental} flag.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobState(String schema, @JsonProperty(required = true) String jobId,
@@ -21,7 +21,7 @@ public record JobState(String schema, @JsonProperty(required = true) String jobI
                        @JsonProperty(required = true) int attempts, Integer step, Integer steps,
                        String previewPng, List<ImageRef> images, ErrorInfo error, Double engineMs,
                        TokenDensityReport density) implements Message {
-    public static final String SCHEMA = "lumen.job-state/v1.2";
+    public static final String SCHEMA = "lumen.job-state/v1.3";
 
     /** A state without a density report (every state before completion). */
     public JobState(String schema, String jobId, String tenant, JobStatus status, GenerationSpec spec, Instant createdAt,

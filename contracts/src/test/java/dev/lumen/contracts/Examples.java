@@ -41,7 +41,13 @@ final class Examples {
         return new TokenDensityReport(spec().tokenDensity(), "1 rule", List.of(
                 "t=999: 0-1 dense, 2-25 kv_pool(s=2,avg), 26-27 dense",
                 "t=759: 0-1 dense, 2-25 kv_pool(s=2,avg), 26-27 dense",
-                "t=499: 0-27 dense", "t=259: 0-27 dense"), 41_712_000_000_000L, 47_225_000_000_000L, 0.883261);
+                "t=499: 0-27 dense", "t=259: 0-27 dense"), 41_712_000_000_000L, 47_225_000_000_000L, 0.883261, false);
+    }
+
+    /** What a worker reports when a fraction picked an experimental preset. */
+    static TokenDensityReport experimentalReport() {
+        return new TokenDensityReport(json("0.85"), "fraction 0.850 → preset high", List.of(
+                "t=999: 0-13 dense, 14-27 kv_pool(s=2,avg)"), 7_560_000_000_000L, 9_000_000_000_000L, 0.84, true);
     }
 
     static Layout layout() {
@@ -85,6 +91,11 @@ final class Examples {
                 SUBMITTED.plusMillis(5100), 4, 4, null, images(), null, 3876.25, densityReport());
     }
 
+    static WorkerEvent completedExperimental() {
+        return new WorkerEvent(WorkerEvent.SCHEMA, WorkerEvent.Type.COMPLETED, JOB, "task-9d1c2b", "worker-gpu-0.lumen",
+                SUBMITTED.plusMillis(5100), 4, 4, null, images(), null, 3001.5, experimentalReport());
+    }
+
     static WorkerEvent failed() {
         return new WorkerEvent(WorkerEvent.SCHEMA, WorkerEvent.Type.FAILED, JOB, "task-9d1c2b", "worker-gpu-0.lumen",
                 SUBMITTED.plusMillis(900), null, null, null, null,
@@ -99,7 +110,7 @@ final class Examples {
     static JobState succeeded() {
         return new JobState(JobState.SCHEMA, JOB, TENANT, JobStatus.SUCCEEDED, plainSpec(), SUBMITTED,
                 SUBMITTED.plusSeconds(6), 1, 4, 4, null, images(), null, 3876.25,
-                new TokenDensityReport(null, "preset full", List.of("t=999: 0-27 dense"), 9_000_000_000L, 9_000_000_000L, 1.0));
+                new TokenDensityReport(null, "preset full", List.of("t=999: 0-27 dense"), 9_000_000_000L, 9_000_000_000L, 1.0, false));
     }
 
     static ControlMessage cancel() {
@@ -121,11 +132,12 @@ final class Examples {
                 new Example("job-submitted.v1.2.json", new JobSubmitted(JOB, TENANT, densitySpec(json("0.8")), SUBMITTED,
                         null, null, null)),
                 new Example("task.v1.2.json", task()),
-                new Example("worker-event.v1.1.json", progress()),
-                new Example("worker-event.v1.1.json", completed()),
-                new Example("worker-event.v1.1.json", failed()),
-                new Example("job-state.v1.2.json", running()),
-                new Example("job-state.v1.2.json", succeeded()),
+                new Example("worker-event.v1.2.json", progress()),
+                new Example("worker-event.v1.2.json", completed()),
+                new Example("worker-event.v1.2.json", completedExperimental()),
+                new Example("worker-event.v1.2.json", failed()),
+                new Example("job-state.v1.3.json", running()),
+                new Example("job-state.v1.3.json", succeeded()),
                 new Example("control.v1.json", cancel()),
                 new Example("dead-letter.v1.json", deadLetter()));
     }

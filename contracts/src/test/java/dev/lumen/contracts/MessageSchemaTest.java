@@ -78,7 +78,7 @@ class MessageSchemaTest {
     @ValueSource(strings = {"common.v1.json", "job-submitted.v1.json", "task.v1.json", "worker-event.v1.json",
             "job-state.v1.json", "control.v1.json", "dead-letter.v1.json", "job-submitted.v1.1.json", "task.v1.1.json",
             "job-state.v1.1.json", "job-submitted.v1.2.json", "task.v1.2.json", "job-state.v1.2.json",
-            "worker-event.v1.1.json"})
+            "worker-event.v1.1.json", "job-state.v1.3.json", "worker-event.v1.2.json"})
     void schemaFilesAreValidDraft2020_12(String file) throws IOException {
         Schema metaSchema = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("schemas/" + file)) {
@@ -114,7 +114,7 @@ class MessageSchemaTest {
     @Test
     void schemaRefusesUpperCaseEnums() {
         ObjectNode json = edited(Examples.succeeded(), j -> j.put("status", "SUCCEEDED"));
-        assertThat(validate("job-state.v1.2.json", json)).extracting(Error::getKeyword).contains("enum");
+        assertThat(validate("job-state.v1.3.json", json)).extracting(Error::getKeyword).contains("enum");
     }
 
     @Test
@@ -128,9 +128,9 @@ class MessageSchemaTest {
     @Test
     void schemaRequiresImagesOnCompletionAndAnErrorOnFailure() {
         ObjectNode completed = edited(Examples.completed(), j -> j.remove("images"));
-        assertThat(validate("worker-event.v1.1.json", completed)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("worker-event.v1.2.json", completed)).extracting(Error::getKeyword).contains("required");
         ObjectNode failed = edited(Examples.failed(), j -> j.remove("error"));
-        assertThat(validate("worker-event.v1.1.json", failed)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("worker-event.v1.2.json", failed)).extracting(Error::getKeyword).contains("required");
     }
 
     @Test
@@ -183,9 +183,26 @@ class MessageSchemaTest {
     @Test
     void theDensityReportNeedsItsFlopsAndFraction() {
         ObjectNode json = edited(Examples.completed(), j -> ((ObjectNode) j.get("density")).remove("fraction"));
-        assertThat(validate("worker-event.v1.1.json", json)).extracting(Error::getKeyword).contains("required");
+        assertThat(validate("worker-event.v1.2.json", json)).extracting(Error::getKeyword).contains("required");
         ObjectNode state = edited(Examples.succeeded(), j -> ((ObjectNode) j.get("density")).put("denseFlops", 0));
-        assertThat(validate("job-state.v1.2.json", state)).isNotEmpty();
+        assertThat(validate("job-state.v1.3.json", state)).isNotEmpty();
+    }
+
+    @Test
+    void theDensityReportsExperimentalFlagIsAnOptionalBoolean() {
+        ObjectNode text = edited(Examples.completedExperimental(), j -> ((ObjectNode) j.get("density")).put("experimental", "yes"));
+        assertThat(validate("worker-event.v1.2.json", text)).extracting(Error::getKeyword).contains("type");
+        // A v1.1 worker's report has none, and still follows v1.1.
+        ObjectNode v11 = edited(Examples.completedExperimental(), j -> {
+            j.put("schema", "lumen.worker-event/v1.1");
+            ((ObjectNode) j.get("density")).remove("experimental");
+        });
+        assertThat(validate("worker-event.v1.1.json", v11)).as(v11.toString()).isEmpty();
+        ObjectNode v12 = edited(Examples.succeeded(), j -> {
+            j.put("schema", "lumen.job-state/v1.2");
+            ((ObjectNode) j.get("density")).remove("experimental");
+        });
+        assertThat(validate("job-state.v1.2.json", v12)).as(v12.toString()).isEmpty();
     }
 
     @Test

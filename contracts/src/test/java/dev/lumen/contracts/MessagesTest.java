@@ -88,13 +88,34 @@ class MessagesTest {
         JobState read = Messages.decode(bytes(state), JobState.class);
         assertThat(read.spec().tokenDensity().get("schedule").size()).isEqualTo(2);
         assertThat(read.density()).isNull();
-        assertThat(tree(read).get("schema").asString()).isEqualTo("lumen.job-state/v1.2");
+        assertThat(tree(read).get("schema").asString()).isEqualTo("lumen.job-state/v1.3");
         assertThat(Messages.decode(Messages.encode(read), JobState.class)).isEqualTo(read);
 
         ObjectNode event = tree(Examples.completed());
         event.put("schema", "lumen.worker-event/v1");
         event.remove("density");
         assertThat(Messages.decode(bytes(event), WorkerEvent.class).density()).isNull();
+    }
+
+    @Test
+    void reportsWrittenBeforeTheExperimentalFlagReadWithItUnknown() {
+        // A v1.1 worker's completion and a v1.2 scheduler's state carry density without "experimental":
+        // it reads as null (unknown), not false, and writes back as the current version without it.
+        ObjectNode event = tree(Examples.completedExperimental());
+        event.put("schema", "lumen.worker-event/v1.1");
+        ((ObjectNode) event.get("density")).remove("experimental");
+        WorkerEvent oldEvent = Messages.decode(bytes(event), WorkerEvent.class);
+        assertThat(oldEvent.density().experimental()).isNull();
+        assertThat(oldEvent.density().plan()).isEqualTo("fraction 0.850 → preset high");
+        assertThat(tree(oldEvent).get("schema").asString()).isEqualTo("lumen.worker-event/v1.2");
+        assertThat(tree(oldEvent).get("density").has("experimental")).isFalse();
+
+        ObjectNode state = tree(Examples.succeeded());
+        state.put("schema", "lumen.job-state/v1.2");
+        ((ObjectNode) state.get("density")).remove("experimental");
+        JobState oldState = Messages.decode(bytes(state), JobState.class);
+        assertThat(oldState.density().experimental()).isNull();
+        assertThat(oldState.density().fraction()).isEqualTo(1.0);
     }
 
     @Test
@@ -110,6 +131,12 @@ class MessagesTest {
         assertThat(dense.has("requested")).isFalse();
         assertThat(dense.get("fraction").asDouble()).isEqualTo(1.0);
         assertThat(tree(Examples.running()).has("density")).isFalse();
+        // Whether what ran is experimental travels both ways, and round-trips.
+        assertThat(density.get("experimental").asBoolean()).isFalse();
+        assertThat(dense.get("experimental").asBoolean()).isFalse();
+        WorkerEvent experimental = Messages.decode(Messages.encode(Examples.completedExperimental()), WorkerEvent.class);
+        assertThat(experimental.density().experimental()).isTrue();
+        assertThat(experimental).isEqualTo(Examples.completedExperimental());
     }
 
     @Test
@@ -135,9 +162,9 @@ class MessagesTest {
                 .hasMessage("TaskMessage: schema is \"lumen.task/v1.3\", newer than this reader's \"lumen.task/v1.2\";"
                         + " it may carry fields this reader would ignore (upgrade consumers before producers)");
         ObjectNode event = tree(Examples.completed());
-        event.put("schema", "lumen.worker-event/v1.2");
+        event.put("schema", "lumen.worker-event/v1.3");
         assertThatThrownBy(() -> Messages.decode(bytes(event), WorkerEvent.class))
-                .hasMessageContaining("newer than this reader's \"lumen.worker-event/v1.1\"");
+                .hasMessageContaining("newer than this reader's \"lumen.worker-event/v1.2\"");
     }
 
     @Test
@@ -173,7 +200,7 @@ class MessagesTest {
         byte[] event = Messages.encode(Examples.completed());
         assertThatThrownBy(() -> Messages.decode(event, JobState.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessageContaining("schema is \"lumen.worker-event/v1.1\", expected \"lumen.job-state/v1.2\"");
+                .hasMessageContaining("schema is \"lumen.worker-event/v1.2\", expected \"lumen.job-state/v1.3\"");
     }
 
     @Test
@@ -230,7 +257,7 @@ class MessagesTest {
         json.put("type", "exploded");
         assertThatThrownBy(() -> Messages.decode(bytes(json), WorkerEvent.class))
                 .isInstanceOf(ContractException.class)
-                .hasMessageStartingWith("WorkerEvent: does not follow lumen.worker-event/v1.1 at \"type\"")
+                .hasMessageStartingWith("WorkerEvent: does not follow lumen.worker-event/v1.2 at \"type\"")
                 .hasMessageContaining("exploded");
     }
 
@@ -279,7 +306,7 @@ class MessagesTest {
                 Examples.spec(), Examples.SUBMITTED, Examples.SUBMITTED, 0, null, null, null, null, null, null);
         assertThatThrownBy(() -> Messages.encode(wrong))
                 .isInstanceOf(ContractException.class)
-                .hasMessage("JobState must carry schema \"lumen.job-state/v1.2\", not \"lumen.job-state/v1\"");
+                .hasMessage("JobState must carry schema \"lumen.job-state/v1.3\", not \"lumen.job-state/v1\"");
 
         GenerationSpec noPrompt = new GenerationSpec("m", null, null, 1, 512, 512, 4, 1, "lcm", 1, 0, null, null);
         JobSubmitted incomplete = new JobSubmitted(Examples.JOB, Examples.TENANT, noPrompt, Examples.SUBMITTED,

@@ -15,7 +15,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <ul>
  *   <li>{@link Preset}: a named plan ({@link DensityPresetName}), e.g. {@code "balanced"};</li>
  *   <li>{@link Fraction}: a number in (0, 1], the wanted fraction of the dense transformer FLOPs;
- *       the engine runs the cheapest non-experimental preset that keeps at least that much;</li>
+ *       the engine runs the cheapest preset that keeps at least that much among those whose
+ *       operators only pool keys and values ({@code high}, {@code balanced}, {@code low}; never
+ *       {@code minimal}, whose mean_v and coarse blocks make no pixel-fidelity promise);</li>
  *   <li>{@link Rules}: {@code {"rules": [...]}}, an explicit plan of {@link DensityRuleSpec}s, the
  *       last matching rule winning and blocks no rule covers running dense.</li>
  * </ul>

@@ -66,6 +66,16 @@ class TokenDensitySpecTest {
     }
 
     @Test
+    void everyPresetButFullMissedItsQualityBarAndIsExperimental() {
+        // Measured with ./lumen bench density on the demo model (ADR 9, "Measured quality and status").
+        assertThat(java.util.Arrays.stream(DensityPresetName.values()).filter(DensityPresetName::experimental))
+                .containsExactly(DensityPresetName.HIGH, DensityPresetName.BALANCED, DensityPresetName.LOW,
+                        DensityPresetName.MINIMAL);
+        assertThat(DensityPresetName.FULL.experimental()).isFalse();
+        assertThat(DensityPresetName.EXPERIMENTAL_MEANS).contains("quality bar", "docs/adr/0009");
+    }
+
+    @Test
     void commandLineForms() {
         assertThat(TokenDensitySpec.parse("Balanced")).isEqualTo(new TokenDensitySpec.Preset(DensityPresetName.BALANCED));
         assertThat(TokenDensitySpec.parse("0.75")).isEqualTo(new TokenDensitySpec.Fraction(0.75));
