@@ -9,19 +9,25 @@ import java.util.function.Predicate;
 
 /**
  * A compiled token-density plan: the operator of every (denoising step, transformer block) of one
- * run, with the request it came from. The same row serves both halves of a classifier-free
- * guidance batch and every batch item: operators act on each batch row's own token grid.
+ * run, with the request it came from and, when that request is experimental (an experimental
+ * preset, named or picked for a fraction, or a rule whose op needs {@code "experimental": true}),
+ * a note saying so and why; {@link DensityPlanner} writes it, since only it sees the request. The
+ * same row serves both halves of a classifier-free guidance batch and every batch item: operators
+ * act on each batch row's own token grid.
  */
 public final class DensityPlan {
     private final String source;
     private final int[] timesteps;
     private final TokenOperator[][] operators;
+    private final String experimentalNote;
 
-    public DensityPlan(String source, int[] timesteps, TokenOperator[][] operators) {
+    /** {@code experimentalNote}: why the plan is experimental, e.g. {@code token density preset high is experimental: …}; null if it is not. */
+    public DensityPlan(String source, int[] timesteps, TokenOperator[][] operators, String experimentalNote) {
         if (timesteps.length != operators.length) {
             throw new IllegalArgumentException(operators.length + " plan rows for " + timesteps.length + " timesteps");
         }
         this.source = source;
+        this.experimentalNote = experimentalNote;
         this.timesteps = timesteps.clone();
         this.operators = new TokenOperator[operators.length][];
         for (int i = 0; i < operators.length; i++) {
@@ -29,18 +35,33 @@ public final class DensityPlan {
         }
     }
 
-    /** Every block dense at every step: what {@code full} compiles to. */
+    /** Every block dense at every step: what {@code full} compiles to (never experimental: it is the model). */
     public static DensityPlan dense(String source, int[] timesteps, int layers) {
         TokenOperator[][] ops = new TokenOperator[timesteps.length][layers];
         for (TokenOperator[] row : ops) {
             Arrays.fill(row, TokenOperator.DENSE);
         }
-        return new DensityPlan(source, timesteps, ops);
+        return new DensityPlan(source, timesteps, ops, null);
     }
 
     /** What the plan was compiled from, e.g. {@code preset balanced} or {@code fraction 0.800 → preset high}. */
     public String source() {
         return source;
+    }
+
+    /**
+     * Whether what was asked for is experimental: a preset that missed its measured quality bar
+     * ({@code DensityPresetName.experimental()}), named or picked for a fraction, or a rule whose op
+     * needs {@code "experimental": true}. It stays set where layout regions turn blocks dense: the
+     * plan is still the one asked for, run where it may.
+     */
+    public boolean experimental() {
+        return experimentalNote != null;
+    }
+
+    /** Why the plan is experimental, one sentence for warnings ({@code token density preset high is experimental: it missed …}); empty if it is not. */
+    public java.util.Optional<String> experimentalNote() {
+        return java.util.Optional.ofNullable(experimentalNote);
     }
 
     public int steps() {
@@ -138,7 +159,8 @@ public final class DensityPlan {
                 }
             }
         }
-        return changed ? new DensityPlan(source + ", dense where pooling would mix layout regions", timesteps, ops) : this;
+        return changed ? new DensityPlan(source + ", dense where pooling would mix layout regions", timesteps, ops,
+                experimentalNote) : this;
     }
 
     /**
@@ -160,6 +182,6 @@ public final class DensityPlan {
                 }
             }
         }
-        return changed ? new DensityPlan(source + ", " + why, timesteps, ops) : this;
+        return changed ? new DensityPlan(source + ", " + why, timesteps, ops, experimentalNote) : this;
     }
 }

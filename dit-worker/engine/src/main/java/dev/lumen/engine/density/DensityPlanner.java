@@ -1,5 +1,6 @@
 package dev.lumen.engine.density;
 
+import dev.lumen.contracts.density.DensityPresetName;
 import dev.lumen.contracts.density.InvalidDensityException;
 import java.util.Locale;
 
@@ -25,7 +26,7 @@ public final class DensityPlanner {
         };
     }
 
-    /** A preset (mirrors included) for these timesteps. */
+    /** A preset (mirrors included) for these timesteps, experimental as the preset is. */
     public static DensityPlan preset(DensityPreset preset, int[] timesteps, int layers) {
         if (preset == DensityPreset.FULL) {
             return DensityPlan.dense("preset full", timesteps, layers);
@@ -34,16 +35,28 @@ public final class DensityPlanner {
         for (int s = 0; s < timesteps.length; s++) {
             ops[s] = preset.operators(timesteps[s], layers);
         }
-        return new DensityPlan("preset " + preset.label(), timesteps, ops);
+        String source = "preset " + preset.label();
+        return new DensityPlan(source, timesteps, ops, preset.experimental() ? presetNote(preset, source) : null);
     }
 
-    /** The offered, non-experimental preset with the smallest FLOP fraction that is still ≥ {@code target}. */
+    /** Why a plan of an experimental preset is experimental: what the contracts' mark means (a mirror is its preset's). */
+    private static String presetNote(DensityPreset preset, String source) {
+        return "token density " + source + " is experimental: " + (preset.offered() ? DensityPresetName.EXPERIMENTAL_MEANS
+                : "it mirrors preset " + preset.mirror().label() + ", which is experimental");
+    }
+
+    /**
+     * The offered preset a target fraction may pick ({@link DensityPreset#targetFractionMayPick()}:
+     * never {@code minimal}) with the smallest FLOP fraction that is still ≥ {@code target}. Whether
+     * that preset is experimental does not enter the choice (all but {@code full} are today, and a
+     * fraction must still buy something); the plan carries it, so the report says so.
+     */
     private static DensityPlan cheapestKeeping(double target, int[] timesteps, TransformerFlops flops) {
         double dense = flops.denseRun(timesteps.length);
         DensityPreset best = DensityPreset.FULL;
         double bestFraction = 1;
         for (DensityPreset p : DensityPreset.values()) {
-            if (!p.offered() || p.experimental()) {
+            if (!p.offered() || !p.targetFractionMayPick()) {
                 continue;
             }
             double fraction = flops.run(preset(p, timesteps, flops.layers())) / dense;
@@ -53,8 +66,8 @@ public final class DensityPlanner {
             }
         }
         DensityPlan plan = preset(best, timesteps, flops.layers());
-        return new DensityPlan(String.format(Locale.ROOT, "fraction %.3f → preset %s", target, best.label()), timesteps,
-                rows(plan));
+        String source = String.format(Locale.ROOT, "fraction %.3f → preset %s", target, best.label());
+        return new DensityPlan(source, timesteps, rows(plan), plan.experimental() ? presetNote(best, source) : null);
     }
 
     private static DensityPlan rules(TokenDensity.Rules rules, int[] timesteps, int layers) {
@@ -87,7 +100,11 @@ public final class DensityPlanner {
                 ops[s][b] = op;
             }
         }
-        return new DensityPlan(rules.describe(), timesteps, ops);
+        String note = rules.rules().stream().filter(DensityRule::experimentalOp).findFirst()
+                .map(r -> "token density rules are experimental: " + r.name()
+                        + " runs an op that needs \"experimental\": true (no fidelity measured)")
+                .orElse(null);
+        return new DensityPlan(rules.describe(), timesteps, ops, note);
     }
 
     private static TokenOperator[][] rows(DensityPlan plan) {

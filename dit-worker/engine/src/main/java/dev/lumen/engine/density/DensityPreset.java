@@ -20,21 +20,23 @@ import java.util.stream.Collectors;
  *   <li>P4: mean_v in 0–1; blocks 2–25 in groups of three coarse(s=2), coarse(s=2), kv_pool(s=2);
  *       26–27 dense.</li>
  * </ul>
- * The offered presets are the ones {@link DensityPresetName} lists for requests, with the same
- * {@code experimental} marks. They thin the early (noisy) steps most, as FlexDiT does; their mirrors thin the
- * late steps instead and exist for {@code lumen bench density}, because training-free evidence on
- * the direction is split (note §2.2 item 4).
+ * The offered presets are the ones {@link DensityPresetName} lists for requests; whether one is
+ * {@linkplain #experimental() experimental} (it missed its measured quality bar) is said there, not
+ * here. Separately, {@link #targetFractionMayPick()} says whether a target fraction may choose it,
+ * which depends on its operators only. They thin the early (noisy) steps most, as FlexDiT does;
+ * their mirrors thin the late steps instead and exist for {@code lumen bench density}, because
+ * training-free evidence on the direction is split (note §2.2 item 4).
  */
 public enum DensityPreset {
-    FULL("full", true, false, Pattern.DENSE, Pattern.DENSE, Pattern.DENSE, Pattern.DENSE),
-    HIGH("high", true, false, Pattern.P1, Pattern.P1, Pattern.P1, Pattern.P1),
-    BALANCED("balanced", true, false, Pattern.P2, Pattern.P2, Pattern.P2, Pattern.P1),
-    LOW("low", true, false, Pattern.P3, Pattern.P3, Pattern.P2, Pattern.P1),
-    /** FlexDiT-like; experimental: mean_v and coarse blocks make no pixel-fidelity promise. */
-    MINIMAL("minimal", true, true, Pattern.P4, Pattern.P4, Pattern.P3, Pattern.P2),
-    BALANCED_MIRROR("balanced-mirror", false, false, Pattern.P1, Pattern.P2, Pattern.P2, Pattern.P2),
-    LOW_MIRROR("low-mirror", false, false, Pattern.P1, Pattern.P2, Pattern.P3, Pattern.P3),
-    MINIMAL_MIRROR("minimal-mirror", false, true, Pattern.P2, Pattern.P3, Pattern.P4, Pattern.P4);
+    FULL("full", true, true, Pattern.DENSE, Pattern.DENSE, Pattern.DENSE, Pattern.DENSE),
+    HIGH("high", true, true, Pattern.P1, Pattern.P1, Pattern.P1, Pattern.P1),
+    BALANCED("balanced", true, true, Pattern.P2, Pattern.P2, Pattern.P2, Pattern.P1),
+    LOW("low", true, true, Pattern.P3, Pattern.P3, Pattern.P2, Pattern.P1),
+    /** FlexDiT-like: mean_v and coarse blocks make no pixel-fidelity promise, so no target fraction picks it. */
+    MINIMAL("minimal", true, false, Pattern.P4, Pattern.P4, Pattern.P3, Pattern.P2),
+    BALANCED_MIRROR("balanced-mirror", false, true, Pattern.P1, Pattern.P2, Pattern.P2, Pattern.P2),
+    LOW_MIRROR("low-mirror", false, true, Pattern.P1, Pattern.P2, Pattern.P3, Pattern.P3),
+    MINIMAL_MIRROR("minimal-mirror", false, false, Pattern.P2, Pattern.P3, Pattern.P4, Pattern.P4);
 
     /** Lower timestep bounds of the bands, noisiest first. */
     private static final int[] BAND_FROM = {880, 630, 380, 0};
@@ -42,13 +44,13 @@ public enum DensityPreset {
 
     private final String label;
     private final boolean offered;
-    private final boolean experimental;
+    private final boolean targetFractionMayPick;
     private final Pattern[] bands;
 
-    DensityPreset(String label, boolean offered, boolean experimental, Pattern... bands) {
+    DensityPreset(String label, boolean offered, boolean targetFractionMayPick, Pattern... bands) {
         this.label = label;
         this.offered = offered;
-        this.experimental = experimental;
+        this.targetFractionMayPick = targetFractionMayPick;
         this.bands = bands;
     }
 
@@ -61,9 +63,24 @@ public enum DensityPreset {
         return offered;
     }
 
-    /** Whether it uses operators whose fidelity is unmeasured; a target fraction never picks these. */
+    /**
+     * Whether a target fraction may run this preset: only presets whose operators pool keys and
+     * values and keep every query and the dense residual stream ({@code kv_pool}); not those with
+     * {@code mean_v} or {@code coarse} blocks, which make no pixel-fidelity promise. A client asking
+     * for a fraction asked for a cost, not for those operators. This is a property of the
+     * operators, not of measured quality: see {@link #experimental()}.
+     */
+    public boolean targetFractionMayPick() {
+        return targetFractionMayPick;
+    }
+
+    /**
+     * Whether the preset is experimental: it missed its measured quality bar, as the contracts'
+     * {@link DensityPresetName#experimental()} says for the offered presets. A mirror is what its
+     * preset is: it was measured only beside it, against no bar of its own.
+     */
     public boolean experimental() {
-        return experimental;
+        return DensityPresetName.byName(offered ? label : mirror().label).experimental();
     }
 
     /** The mirror plan of this preset (thinning late steps instead of early ones); itself where the bands agree. */

@@ -11,10 +11,12 @@ import tools.jackson.databind.JsonNode;
  * {@code operator}. {@code index} is the rule's position in its list, which error messages name.
  * A rule without {@code "blocks"} covers every block ({@code lastBlock} = {@link #LAST}); without
  * {@code "t"}, every timestep. The JSON form and its checks are the contracts'
- * ({@link DensityRuleSpec}); this is the rule with its engine operator.
+ * ({@link DensityRuleSpec}); this is the rule with its engine operator. {@code experimentalOp}:
+ * the rule's op needs {@code "experimental": true} ({@link DensityRuleSpec.Op#experimental()}),
+ * which makes the whole plan experimental.
  */
 public record DensityRule(int index, int fromTimestep, int toTimestep, int firstBlock, int lastBlock,
-                          TokenOperator operator) {
+                          TokenOperator operator, boolean experimentalOp) {
 
     /** {@code lastBlock} of a rule that runs to the model's last block. */
     public static final int LAST = DensityRuleSpec.LAST;
@@ -46,7 +48,7 @@ public record DensityRule(int index, int fromTimestep, int toTimestep, int first
             case DensityRuleSpec.Coarse c -> new TokenOperator.Coarse(c.cell());
         };
         return new DensityRule(rule.index(), rule.fromTimestep(), rule.toTimestep(), rule.firstBlock(), rule.lastBlock(),
-                operator);
+                operator, rule.op().experimental());
     }
 
     /**

@@ -7,7 +7,7 @@ import java.util.List;
  * What a run produced: {@code images} (per batch item, float32 {@code [H, W, 3]} in [0, 1], before
  * quantisation), the raw VAE output {@code decoded [B, 3, H, W]}, the latents after every step, the
  * timesteps, where the time went, what the caller should hear about the request (a layout box
- * that covers no token, a truncated caption), and the token-density plan that ran with its
+ * that covers no token, a truncated caption, an experimental token density), and the token-density plan that ran with its
  * transformer FLOPs against the dense model's ({@code density}; null where no plan was compiled).
  */
 public record GenerationResult(List<HostTensor> images, HostTensor decoded, List<HostTensor> latentsPerStep,

@@ -333,6 +333,7 @@ public final class PixArtPipeline implements AutoCloseable {
         double tokenizeMs = positive.tokenizeMs() + (negative == null ? 0 : negative.tokenizeMs());
         double textMs = positive.encodeMs() + (negative == null ? 0 : negative.encodeMs());
         List<String> warnings = new ArrayList<>();
+        plan.experimentalNote().ifPresent(warnings::add);
         List<HostTensor> regionEmbeds = null;
         if (layout != null) {
             regionEmbeds = explicitRegionEmbeds(inputs, layout.regions().size() + 1);

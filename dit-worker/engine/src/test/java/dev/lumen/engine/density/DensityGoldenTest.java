@@ -157,8 +157,12 @@ class DensityGoldenTest {
                             "t=499: 0 mean_v, 1 kv_pool_local(s=2,window=4)",
                             "t=259: 0 kv_pool(s=4,nearest), 1 kv_pool_local(s=2,window=4)");
                     assertThat(report.fraction()).isBetween(0.5, 0.999);
+                    // The rules run mean_v, an op that needs "experimental": true: the caller hears it.
+                    assertThat(report.plan().experimental()).isTrue();
+                    assertThat(result.warnings()).containsExactly(report.plan().experimentalNote().orElseThrow());
                 } else {
                     assertThat(report.plan().isDense()).isTrue();
+                    assertThat(result.warnings()).isEmpty();
                     assertThat(report.transformerFlops()).isEqualTo(report.denseTransformerFlops());
                 }
             }

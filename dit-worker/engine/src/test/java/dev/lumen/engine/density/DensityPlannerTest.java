@@ -81,17 +81,69 @@ class DensityPlannerTest {
     }
 
     @Test
-    void aFractionPicksTheCheapestNonExperimentalPresetKeepingIt() {
-        // At 1024 px, LCM-4: high keeps 0.840, balanced 0.737, low 0.708 of the dense FLOPs.
+    void aFractionPicksTheCheapestPresetWithoutMeanVOrCoarseKeepingIt() {
+        // At 1024 px, LCM-4: high keeps 0.840, balanced 0.737, low 0.708, minimal 0.540 of the dense FLOPs.
         assertThat(compile("0.9").source()).isEqualTo("fraction 0.900 → preset full");
         assertThat(compile("0.8").source()).isEqualTo("fraction 0.800 → preset high");
         assertThat(compile("0.74").source()).isEqualTo("fraction 0.740 → preset high");
         assertThat(compile("0.73").source()).isEqualTo("fraction 0.730 → preset balanced");
         assertThat(compile("0.7").source()).isEqualTo("fraction 0.700 → preset low");
-        // Nothing non-experimental is cheaper than low: the request gets low, and the report says so.
+        // minimal keeps 0.5 and is cheaper than low, but its mean_v and coarse blocks make no
+        // pixel-fidelity promise: the request gets low, and the report says so.
+        TransformerFlops flops = xl(1024);
+        double minimal = (double) flops.run(DensityPlanner.preset(DensityPreset.MINIMAL, LCM4, 28)) / flops.denseRun(4);
+        double low = (double) flops.run(DensityPlanner.preset(DensityPreset.LOW, LCM4, 28)) / flops.denseRun(4);
+        assertThat(minimal).isGreaterThanOrEqualTo(0.5).isLessThan(low);
+        assertThat(compile("0.5").source()).isEqualTo("fraction 0.500 → preset low");
         assertThat(compile("0.3").source()).isEqualTo("fraction 0.300 → preset low");
+        assertThat(DensityPreset.MINIMAL.targetFractionMayPick()).isFalse();
         assertThat(compile("1").isDense()).isTrue();
         assertThat(compile("0.99").isDense()).isTrue();
+    }
+
+    @Test
+    void experimentalPresetsStayPickableByAFractionAndThePlanSaysTheyAreExperimental() {
+        // "Experimental" (missed its quality bar) and "a fraction may pick it" (its operators) are
+        // two questions: high, balanced and low are both; minimal is only the first.
+        for (DensityPreset p : new DensityPreset[] {DensityPreset.HIGH, DensityPreset.BALANCED, DensityPreset.LOW}) {
+            assertThat(p.experimental()).as(p.label()).isTrue();
+            assertThat(p.targetFractionMayPick()).as(p.label()).isTrue();
+        }
+        assertThat(DensityPreset.MINIMAL.experimental()).isTrue();
+        assertThat(DensityPreset.FULL.experimental()).isFalse();
+        assertThat(DensityPreset.FULL.targetFractionMayPick()).isTrue();
+
+        DensityPlan picked = compile("0.8");
+        assertThat(picked.experimental()).isTrue();
+        assertThat(picked.experimentalNote()).hasValue("token density fraction 0.800 → preset high is experimental: "
+                + DensityPresetName.EXPERIMENTAL_MEANS);
+        assertThat(compile("0.9").experimental()).as("a fraction that keeps the dense model").isFalse();
+        assertThat(compile("0.9").experimentalNote()).isEmpty();
+        assertThat(compile("\"balanced\"").experimentalNote()).hasValue("token density preset balanced is experimental: "
+                + DensityPresetName.EXPERIMENTAL_MEANS);
+        assertThat(compile("\"full\"").experimental()).isFalse();
+        // A mirror is what its preset is.
+        assertThat(DensityPlanner.preset(DensityPreset.LOW_MIRROR, LCM4, 28).experimentalNote())
+                .hasValue("token density preset low-mirror is experimental: it mirrors preset low, which is experimental");
+    }
+
+    @Test
+    void rulesAreExperimentalExactlyWhenARuleRunsAnOpThatNeedsTheFlag() {
+        assertThat(compile("{\"rules\": [{\"op\": \"kv_pool\", \"s\": 4}, {\"op\": \"coarse\", \"blocks\": \"2-9\"}]}")
+                .experimental()).isFalse();
+        DensityPlan meanV = compile("{\"rules\": [{\"op\": \"kv_pool\"}, {\"op\": \"mean_v\", \"blocks\": \"0-1\", "
+                + "\"experimental\": true}]}");
+        assertThat(meanV.experimentalNote()).hasValue("token density rules are experimental: token_density rules[1] (mean_v) runs an "
+                + "op that needs \"experimental\": true (no fidelity measured)");
+        // Even where a later rule overrides it everywhere: the request asked for it.
+        assertThat(compile("{\"rules\": [{\"op\": \"mean_v\", \"experimental\": true}, {\"op\": \"dense\"}]}")
+                .experimental()).isTrue();
+        // Layout regions turning blocks dense keep the mark: it is still the plan asked for.
+        TokenOperator[][] rows = {{new TokenOperator.MeanV()}};
+        DensityPlan marked = new DensityPlan("1 rule", new int[] {999}, rows, "1 rule is experimental: test");
+        DensityPlan dense = marked.denseWhere(s -> true, op -> true, "dense where regional attention runs");
+        assertThat(dense.isDense()).isTrue();
+        assertThat(dense.experimentalNote()).hasValue("1 rule is experimental: test");
     }
 
     @Test
@@ -221,7 +273,7 @@ class DensityPlannerTest {
         TokenOperator[][] rows = new TokenOperator[2][];
         rows[0] = new TokenOperator[] {kv(2), new TokenOperator.KvPool(2, TokenPooling.NEAREST), new TokenOperator.MeanV()};
         rows[1] = rows[0].clone();
-        DensityPlan plan = new DensityPlan("test", new int[] {999, 499}, rows);
+        DensityPlan plan = new DensityPlan("test", new int[] {999, 499}, rows, null);
         DensityPlan safe = plan.respectingRegions(ids, grid, step -> step == 0);
         assertThat(safe.step(0)).containsExactly(TokenOperator.DENSE, new TokenOperator.KvPool(2, TokenPooling.NEAREST),
                 TokenOperator.DENSE);

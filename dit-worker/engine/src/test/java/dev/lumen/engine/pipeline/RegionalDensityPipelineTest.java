@@ -107,6 +107,12 @@ class RegionalDensityPipelineTest {
                 assertThat(Float.isFinite(v)).isTrue();
             }
             assertThat(both.density().plan().source()).contains("dense where");
+            // mean_v is an experimental op: the run says so among its warnings; the dense run does not.
+            assertThat(both.density().plan().experimental()).isTrue();
+            assertThat(both.warnings()).contains("token density rules are experimental: token_density rules[0] (mean_v) runs an op "
+                    + "that needs \"experimental\": true (no fidelity measured)");
+            assertThat(layoutOnly.density().plan().experimental()).isFalse();
+            assertThat(layoutOnly.warnings()).noneMatch(w -> w.contains("experimental"));
         }
     }
 
@@ -126,7 +132,7 @@ class RegionalDensityPipelineTest {
         for (int s = 0; s < 4; s++) {
             rows[s] = new TokenOperator[] {pure, mixing, coarse};
         }
-        DensityPlan plan = PixArtPipeline.regionalPlan(new DensityPlan("test", timesteps, rows), layout, map, timesteps, grid);
+        DensityPlan plan = PixArtPipeline.regionalPlan(new DensityPlan("test", timesteps, rows, null), layout, map, timesteps, grid);
         for (int s = 0; s < 4; s++) {
             boolean regional = timesteps[s] >= 600;
             assertThat(plan.step(s)).as("step %d", s).containsExactly(regional
@@ -136,7 +142,7 @@ class RegionalDensityPipelineTest {
         // The same plan under regional self-attention: every pooled block is dense at regional steps.
         RegionalLayout selfToo = layout.withControl(new RegionalLayout.Control(0.8, 600, true,
                 RegionalLayout.Overlap.SMALLEST_WINS));
-        DensityPlan strict = PixArtPipeline.regionalPlan(new DensityPlan("test", timesteps, rows), selfToo, map, timesteps, grid);
+        DensityPlan strict = PixArtPipeline.regionalPlan(new DensityPlan("test", timesteps, rows, null), selfToo, map, timesteps, grid);
         assertThat(strict.step(0)).containsOnly(TokenOperator.DENSE);
         assertThat(strict.step(3)).containsExactly(pure, mixing, coarse);
 
@@ -151,6 +157,8 @@ class RegionalDensityPipelineTest {
                     assertThat(both.density().plan().operator(s, b)).isEqualTo(pure);
                 }
             }
+            assertThat(both.density().plan().experimental()).as("kv_pool rules").isFalse();
+            assertThat(both.warnings()).noneMatch(w -> w.contains("experimental"));
             // Pooling ran at the first (regional) step already.
             assertThat(Fixtures.relativeError(both.latentsPerStep().getFirst().values(),
                     layoutOnly.latentsPerStep().getFirst().values())).isGreaterThan(1e-5);
