@@ -32,12 +32,16 @@ final class EngineDensities {
         }
     }
 
-    /** What ran, for the job's completion and its images' metadata; null when the engine compiled no plan. */
+    /**
+     * What ran, for the job's completion and its images' metadata; null when the engine compiled no
+     * plan. {@code experimental} is the plan's, decided where the engine compiled it.
+     */
     static TokenDensityReport report(JsonNode requested, DensityReport ran) {
         if (ran == null) {
             return null;
         }
         return new TokenDensityReport(requested == null || requested.isNull() ? null : requested, ran.plan().source(),
-                ran.plan().describe(), ran.transformerFlops(), ran.denseTransformerFlops(), ran.fraction());
+                ran.plan().describe(), ran.transformerFlops(), ran.denseTransformerFlops(), ran.fraction(),
+                ran.plan().experimental());
     }
 }

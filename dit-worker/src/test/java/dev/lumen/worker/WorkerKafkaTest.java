@@ -320,6 +320,7 @@ class WorkerKafkaTest {
             assertThat(report.denseFlops()).isEqualTo(engine.density().denseTransformerFlops());
             assertThat(report.fraction()).isEqualTo(engine.density().fraction());
             assertThat(report.requested()).isEqualTo(job.spec().tokenDensity());
+            assertThat(report.experimental()).isEqualTo(engine.density().plan().experimental());
             // The stored PNG is the engine's image at that density, and its metadata records what ran.
             ImageRef ref = completed.images().getFirst();
             assertThat(store.get(ref.key())).isEqualTo(expectedPng(job, 0));
@@ -329,15 +330,18 @@ class WorkerKafkaTest {
         assertThat(b.plan()).isEqualTo("preset balanced");
         assertThat(b.fraction()).isLessThan(1.0);
         assertThat(b.steps().getFirst()).contains("kv_pool(s=2,avg)");
+        assertThat(b.experimental()).as("balanced missed its quality bar").isTrue();
         TokenDensityReport r = of(events, rules.jobId()).getLast().density();
         assertThat(r.plan()).isEqualTo("1 rule");
         assertThat(r.steps()).containsExactly("t=999: 0 dense, 1 kv_pool(s=2,nearest)", "t=759: 0 dense, 1 kv_pool(s=2,nearest)",
                 "t=499: 0-1 dense", "t=259: 0-1 dense");
         assertThat(r.fraction()).isLessThan(1.0).isGreaterThan(b.fraction());
+        assertThat(r.experimental()).as("kv_pool rules need no experimental flag").isFalse();
         TokenDensityReport d = of(events, dense.jobId()).getLast().density();
         assertThat(d.plan()).isEqualTo("preset full");
         assertThat(d.fraction()).isEqualTo(1.0);
         assertThat(d.requested()).isNull();
+        assertThat(d.experimental()).isFalse();
         // Same prompt and seed: a thinned plan draws a different image than the dense model.
         BufferedImage thinned = image(store.get(of(events, balanced.jobId()).getLast().images().getFirst().key()));
         BufferedImage full = image(store.get(of(events, dense.jobId()).getLast().images().getFirst().key()));

@@ -59,7 +59,7 @@ class JobStateMachineTest {
     @Test
     void aCompletionsTokenDensityReportBecomesPartOfTheJobsState() {
         TokenDensityReport ran = new TokenDensityReport(tools.jackson.databind.node.JsonNodeFactory.instance.stringNode("high"),
-                "preset high", List.of("t=999: 0 dense, 1 kv_pool(s=2,avg)"), 900L, 1000L, 0.9);
+                "preset high", List.of("t=999: 0 dense, 1 kv_pool(s=2,avg)"), 900L, 1000L, 0.9, true);
         WorkerEvent plain = event(WorkerEvent.Type.COMPLETED, "t1", null, null);
         WorkerEvent completed = new WorkerEvent(plain.schema(), plain.type(), plain.jobId(), plain.taskId(), plain.workerId(),
                 plain.at(), null, 20, null, plain.images(), null, 812.5, ran);
@@ -68,6 +68,10 @@ class JobStateMachineTest {
         Job done = machine.onWorkerEvent(running, completed, T0).after();
         assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(done.state().density()).isEqualTo(ran);
+        assertThat(done.state().density().experimental()).isTrue();
+        // The state as the scheduler publishes it keeps the flag for the gateway.
+        assertThat(dev.lumen.contracts.Messages.decode(dev.lumen.contracts.Messages.encode(done.state()),
+                dev.lumen.contracts.JobState.class).density().experimental()).isTrue();
         assertThat(done.state().engineMs()).isEqualTo(812.5);
     }
 

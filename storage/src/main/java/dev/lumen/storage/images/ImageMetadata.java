@@ -19,17 +19,22 @@ import tools.jackson.databind.JsonNode;
  * seed per image). {@code layout} is the layout prompt the image was made with (v1.1; absent for a
  * plain prompt), in its public JSON form. {@code tokenDensity} (v1.2) is the token density the
  * image was made with: the value requested (if any), the plan that ran and its transformer FLOPs
- * against the dense model's. JSON uses the message codec's mapper: ISO-8601 instants, absent
- * fields left out. Readers accept v1, v1.1 and v1.2.
+ * against the dense model's; v1.3 adds the report's {@code experimental} flag (absent in older
+ * documents). JSON uses the message codec's mapper: ISO-8601 instants, absent fields left out.
+ * Readers accept v1 to v1.3.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageMetadata(String schema, String jobId, String tenant, int index, String model, String prompt,
                             String negativePrompt, long seed, String sampler, int steps, double guidanceScale,
                             int width, int height, Layout layout, TokenDensityReport tokenDensity, Instant createdAt,
                             Timings timings) {
-    public static final String SCHEMA = "lumen.image-metadata/v1.2";
-    /** The versions before token density (v1.1) and before layouts (v1); their documents read as v1.2 without them. */
-    static final java.util.Set<String> OLDER = java.util.Set.of("lumen.image-metadata/v1", "lumen.image-metadata/v1.1");
+    public static final String SCHEMA = "lumen.image-metadata/v1.3";
+    /**
+     * The versions before the density report's {@code experimental} flag (v1.2), before token density
+     * (v1.1) and before layouts (v1); their documents read as v1.3 without them.
+     */
+    static final java.util.Set<String> OLDER = java.util.Set.of("lumen.image-metadata/v1", "lumen.image-metadata/v1.1",
+            "lumen.image-metadata/v1.2");
     /** The PNG text keyword of the software entry; the other keywords are the JSON field names. */
     public static final String SOFTWARE = "Software";
 

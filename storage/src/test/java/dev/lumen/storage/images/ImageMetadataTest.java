@@ -99,20 +99,38 @@ class ImageMetadataTest {
         GenerationSpec spec = new GenerationSpec("shapes-demo", "a red circle", null, 1, 64, 64, 4, 1.0, "lcm", 5, 0, null,
                 asked);
         TokenDensityReport ran = new TokenDensityReport(asked, "preset balanced",
-                List.of("t=999: 0-1 kv_pool(s=2,avg)", "t=259: 0 dense, 1 kv_pool(s=2,avg)"), 812_000L, 1_000_000L, 0.812);
+                List.of("t=999: 0-1 kv_pool(s=2,avg)", "t=259: 0 dense, 1 kv_pool(s=2,avg)"), 812_000L, 1_000_000L, 0.812,
+                true);
         ImageMetadata m = ImageMetadata.of(ImageKeys.of("acme", "job-3", 0), spec, 5, Instant.parse("2026-03-01T12:00:05.5Z"),
                 null, ran);
         JsonNode tree = Messages.json().readTree(m.toJson());
-        assertThat(tree.get("schema").asString()).isEqualTo("lumen.image-metadata/v1.2");
+        assertThat(tree.get("schema").asString()).isEqualTo("lumen.image-metadata/v1.3");
         assertThat(tree.get("tokenDensity").get("requested").asString()).isEqualTo("balanced");
         assertThat(tree.get("tokenDensity").get("plan").asString()).isEqualTo("preset balanced");
         assertThat(tree.get("tokenDensity").get("fraction").asDouble()).isEqualTo(0.812);
+        assertThat(tree.get("tokenDensity").get("experimental").asBoolean()).isTrue();
         assertThat(ImageMetadata.fromJson(m.toJson())).isEqualTo(m);
 
         byte[] png = PngText.write(PngTextTest.png(16, 16), m.pngText());
         JsonNode text = Messages.json().readTree(PngText.read(png).get("tokenDensity"));
         assertThat(Messages.json().treeToValue(text, TokenDensityReport.class)).isEqualTo(ran);
         assertThat(PngText.read(PngText.write(PngTextTest.png(16, 16), metadata().pngText()))).doesNotContainKey("tokenDensity");
+    }
+
+    @Test
+    void readsVersion1_2MetadataWrittenBeforeTheExperimentalFlag() {
+        JsonNode asked = Messages.json().readTree("\"high\"");
+        GenerationSpec spec = new GenerationSpec("shapes-demo", "a red circle", null, 1, 64, 64, 4, 1.0, "lcm", 5, 0, null,
+                asked);
+        ObjectNode v12 = (ObjectNode) Messages.json().readTree(ImageMetadata.of(ImageKeys.of("acme", "job-4", 0), spec, 5,
+                Instant.parse("2026-03-01T12:00:05.5Z"), null, new TokenDensityReport(asked, "preset high",
+                        List.of("t=999: 0 dense, 1 kv_pool(s=2,avg)"), 900L, 1000L, 0.9, true)).toJson());
+        v12.put("schema", "lumen.image-metadata/v1.2");
+        ((ObjectNode) v12.get("tokenDensity")).remove("experimental");
+        ImageMetadata m = ImageMetadata.fromJson(Messages.json().writeValueAsBytes(v12));
+        assertThat(m.schema()).isEqualTo(ImageMetadata.SCHEMA);
+        assertThat(m.tokenDensity().plan()).isEqualTo("preset high");
+        assertThat(m.tokenDensity().experimental()).as("unknown, not false").isNull();
     }
 
     @Test
