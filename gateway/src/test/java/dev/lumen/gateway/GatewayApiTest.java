@@ -137,7 +137,7 @@ class GatewayApiTest {
         JobSubmitted job = fx.awaitSubmittedByPrompt("openai low");
         assertThat(job.spec().tokenDensity().asString()).isEqualTo("low");
         dev.lumen.contracts.TokenDensityReport ran = new dev.lumen.contracts.TokenDensityReport(job.spec().tokenDensity(),
-                "preset low", List.of("t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)"), 712_000_000L, 1_000_000_000L, 0.712);
+                "preset low", List.of("t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)"), 712_000_000L, 1_000_000_000L, 0.712, true);
         fx.publishState(job, JobStatus.SUCCEEDED, null, List.of(fx.storeImage(job, 0, new byte[] {1, 2, 3})), ran);
         assertThat(call.get().getStatus().value()).isEqualTo(200);
         Map<String, Object> done = GatewayFixture.await(() -> {
@@ -147,7 +147,10 @@ class GatewayApiTest {
         assertThat((Map<String, Object>) done.get("token_density")).containsEntry("requested", "low")
                 .containsEntry("plan", "preset low").containsEntry("transformer_flops", 712_000_000)
                 .containsEntry("dense_flops", 1_000_000_000).containsEntry("fraction", 0.712)
-                .containsEntry("steps", List.of("t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)"));
+                .containsEntry("steps", List.of("t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)"))
+                .containsEntry("experimental", true);
+        // Until it ran, whether it is experimental is not known (a fraction's preset is picked by the worker).
+        assertThat((Map<String, Object>) queued.get("token_density")).doesNotContainKey("experimental");
     }
 
     static Map<String, Object> getJob(String id) {
@@ -508,10 +511,34 @@ class GatewayApiTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void everyModelListsTheTokenDensityPresetsWithTheExperimentalOnesMarked() {
+        Map<String, Object> models = http.get().uri("/v1/models").header("Authorization", "Bearer " + KEY_A).exchange()
+                .expectStatus().isOk().expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult().getResponseBody();
+        List<Map<String, Object>> data = (List<Map<String, Object>>) models.get("data");
+        assertThat(data).hasSizeGreaterThan(1);
+        for (Map<String, Object> model : data) {
+            assertThat((List<Map<String, Object>>) model.get("token_density_presets")).as((String) model.get("id"))
+                    .containsExactly(Map.of("name", "full", "experimental", false),
+                            Map.of("name", "high", "experimental", true),
+                            Map.of("name", "balanced", "experimental", true),
+                            Map.of("name", "low", "experimental", true),
+                            Map.of("name", "minimal", "experimental", true));
+        }
+    }
+
+    @Test
     void modelsOpenApiHealthAndMetricsAreServed() {
         http.get().uri("/v1/models").header("Authorization", "Bearer " + KEY_A).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.data[0].id").isEqualTo("pixart-512")
                 .jsonPath("$.data[1].defaults.sampler").isEqualTo("lcm");
+        http.get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.components.schemas.TokenDensityPreset.properties.experimental.description")
+                .value(d -> assertThat((String) d).contains("missed its quality bar"));
+        http.get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.components.schemas.TokenDensity.properties.experimental.description")
+                .value(d -> assertThat((String) d).contains("whether what ran is experimental"));
         http.get().uri("/v1/models").exchange().expectStatus().isUnauthorized()
                 .expectHeader().valueEquals("WWW-Authenticate", "Bearer realm=\"lumen\"");
         http.get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()

@@ -38,11 +38,14 @@ public record GenerationRequest(
         @JsonIgnore @Schema(hidden = true) boolean autoLayout,
         @JsonProperty("token_density") @Schema(description = "How much transformer compute to spend per image"
                 + " (docs/adr/0009, 0015): a preset \"full\" (the dense model, the default), \"high\", \"balanced\","
-                + " \"low\" or \"minimal\" (experimental); a number in (0, 1], the fraction of the dense transformer FLOPs"
-                + " to keep (the cheapest non-experimental preset keeping at least that runs); or {\"rules\": [{\"t\": [from,"
-                + " to], \"blocks\": \"first-last\", \"op\": \"dense|kv_pool|kv_pool_local|mean_v|coarse\", \"s\": 2|4,"
-                + " \"mode\": \"avg|nearest\", \"window\": 2-64, \"experimental\": true}]}, the last matching rule winning."
-                + " GET /v1/jobs/{id} shows the plan that ran and its FLOP fraction.") JsonNode tokenDensity) {
+                + " \"low\" or \"minimal\" (GET /v1/models lists them as token_density_presets; those with"
+                + " \"experimental\": true missed their quality bar on the demo model and run anyway); a number in (0, 1],"
+                + " the fraction of the dense transformer FLOPs to keep (the cheapest of high, balanced and low keeping at"
+                + " least that runs; never minimal, whose mean_v and coarse blocks make no pixel-fidelity promise); or"
+                + " {\"rules\": [{\"t\": [from, to], \"blocks\": \"first-last\", \"op\":"
+                + " \"dense|kv_pool|kv_pool_local|mean_v|coarse\", \"s\": 2|4, \"mode\": \"avg|nearest\", \"window\": 2-64,"
+                + " \"experimental\": true}]}, the last matching rule winning. GET /v1/jobs/{id} shows the plan that ran,"
+                + " its FLOP fraction and whether it is experimental.") JsonNode tokenDensity) {
 
     /** This request with a planned layout in place of {@code "auto"}. */
     public GenerationRequest withLayout(Layout planned) {

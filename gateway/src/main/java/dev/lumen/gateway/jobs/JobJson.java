@@ -22,7 +22,8 @@ import tools.jackson.databind.JsonNode;
  * used can be seen. The prompt and sampling settings are the job's own (defaults filled in), so a
  * job read back, or listed, says what it draws and can be submitted again as it ran.
  * {@code token_density} is what the client asked for ({@code requested}, in canonical form) and,
- * once the job succeeded, the plan that ran with its transformer FLOPs against the dense model's; a
+ * once the job succeeded, the plan that ran with its transformer FLOPs against the dense model's and
+ * whether it is experimental; a
  * job that asked for nothing shows it only when it is done (the dense plan, fraction 1).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -37,8 +38,10 @@ public record JobJson(String id, String object, String status, String model, int
     /**
      * The token density of a job: {@code requested} as the spec holds it (absent: none asked), and
      * from the worker's report the compiled {@code plan}, its {@code steps} (one line per denoising
-     * step), the transformer FLOPs of the whole job, the dense model's FLOPs for the same job and
-     * their ratio ({@code fraction}, 1 exactly for the dense model).
+     * step), the transformer FLOPs of the whole job, the dense model's FLOPs for the same job, their
+     * ratio ({@code fraction}, 1 exactly for the dense model) and whether what ran is
+     * {@code experimental}. That is the worker's word on what ran (a fraction's preset is known only
+     * once picked), so it is absent before, and for reports of workers older than the flag.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TokenDensity(@Schema(description = "the token_density asked for, canonical: a preset name, a number"
@@ -46,16 +49,20 @@ public record JobJson(String id, String object, String status, String model, int
                                @Schema(example = "preset balanced") String plan,
                                @Schema(example = "[\"t=999: 0-1 dense, 2-27 kv_pool(s=2,avg)\"]") List<String> steps,
                                @JsonProperty("transformer_flops") Long transformerFlops,
-                               @JsonProperty("dense_flops") Long denseFlops, Double fraction) {
+                               @JsonProperty("dense_flops") Long denseFlops, Double fraction,
+                               @Schema(description = "whether what ran is experimental: the preset that ran (named, or"
+                                       + " picked for a number) missed its quality bar on the demo model (see GET"
+                                       + " /v1/models, token_density_presets), or a rule uses an op that needs"
+                                       + " \"experimental\": true; absent until the job succeeded") Boolean experimental) {
 
         /** The view of what a job asked for and what ran; null when neither is known. */
         static TokenDensity of(JsonNode requested, TokenDensityReport ran) {
             JsonNode asked = requested == null || requested.isNull() ? null : requested;
             if (ran != null) {
                 return new TokenDensity(asked, ran.plan(), ran.steps(), ran.transformerFlops(), ran.denseFlops(),
-                        ran.fraction());
+                        ran.fraction(), ran.experimental());
             }
-            return asked == null ? null : new TokenDensity(asked, null, null, null, null, null);
+            return asked == null ? null : new TokenDensity(asked, null, null, null, null, null, null);
         }
     }
 

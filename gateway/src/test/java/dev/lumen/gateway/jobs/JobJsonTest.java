@@ -54,7 +54,7 @@ class JobJsonTest {
         assertThat(queued.has("fraction")).isFalse();
 
         TokenDensityReport ran = new TokenDensityReport(asked, "1 rule", List.of("t=999: 0-13 dense, 14-27 kv_pool(s=2,avg)"),
-                8_400_000_000_000L, 10_000_000_000_000L, 0.84);
+                8_400_000_000_000L, 10_000_000_000_000L, 0.84, false);
         JsonNode done = view(spec, JobStatus.SUCCEEDED, ran).get("token_density");
         assertThat(done.get("requested")).isEqualTo(asked);
         assertThat(done.get("plan").asString()).isEqualTo("1 rule");
@@ -62,14 +62,31 @@ class JobJsonTest {
         assertThat(done.get("transformer_flops").asLong()).isEqualTo(8_400_000_000_000L);
         assertThat(done.get("dense_flops").asLong()).isEqualTo(10_000_000_000_000L);
         assertThat(done.get("fraction").asDouble()).isEqualTo(0.84);
+        assertThat(done.get("experimental").asBoolean()).isFalse();
+        assertThat(queued.has("experimental")).as("not known before it ran").isFalse();
         assertThat(done.has("transformerFlops")).isFalse();
 
         // Nothing asked: nothing shown until the job is done, then the dense plan without "requested".
         assertThat(view(SPEC, JobStatus.QUEUED, null).has("token_density")).isFalse();
         JsonNode dense = view(SPEC, JobStatus.SUCCEEDED, new TokenDensityReport(null, "preset full",
-                List.of("t=999: 0-27 dense"), 10L, 10L, 1.0)).get("token_density");
+                List.of("t=999: 0-27 dense"), 10L, 10L, 1.0, false)).get("token_density");
         assertThat(dense.has("requested")).isFalse();
         assertThat(dense.get("fraction").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void theTokenDensityShowsWhetherWhatRanIsExperimentalAndNothingForOlderReports() {
+        JsonNode asked = JSON.readTree("0.85");
+        GenerationSpec spec = new GenerationSpec("pixart-512", "a cat", null, 1, 512, 512, 4, 1.0, "lcm", 7, 0, null, asked);
+        TokenDensityReport picked = new TokenDensityReport(asked, "fraction 0.850 → preset high",
+                List.of("t=999: 0-13 dense, 14-27 kv_pool(s=2,avg)"), 84L, 100L, 0.84, true);
+        assertThat(view(spec, JobStatus.SUCCEEDED, picked).get("token_density").get("experimental").asBoolean()).isTrue();
+        // A report from a worker before the flag: unknown, so not shown (rather than a false "no").
+        TokenDensityReport old = new TokenDensityReport(asked, "fraction 0.850 → preset high",
+                List.of("t=999: 0-13 dense, 14-27 kv_pool(s=2,avg)"), 84L, 100L, 0.84, null);
+        JsonNode shown = view(spec, JobStatus.SUCCEEDED, old).get("token_density");
+        assertThat(shown.has("experimental")).isFalse();
+        assertThat(shown.get("plan").asString()).isEqualTo("fraction 0.850 → preset high");
     }
 
     @Test
