@@ -269,7 +269,8 @@ final class DensityBenchCommand implements Callable<Integer> {
                 + "the VAE, as executed (T5 runs once per prompt and is added to every row). speed: dense time over the plan's "
                 + "(tf: denoising steps; e2e: T5, steps and VAE). "
                 + "PSNR/SSIM/HF against the dense image of the same prompt and seed (PSNR p5: 5th percentile over images; "
-                + "HF: Laplacian energy over dense's).");
+                + "HF: Laplacian energy over dense's). "
+                + "(exp.): an experimental preset, one that missed its quality bar on the demo model (ADR 9), or its mirror.");
     }
 
     private static String decibels(double db) {

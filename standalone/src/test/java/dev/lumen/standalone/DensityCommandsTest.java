@@ -51,6 +51,28 @@ class DensityCommandsTest {
     }
 
     @Test
+    void anExperimentalPresetGetsOneWarningLineAndTheDenseModelNone() throws Exception {
+        String[] high = run("generate", "--model", model().toString(), "--sampler", "lcm", "--prompt", "a red circle",
+                "--width", "32", "--height", "32", "--token-density", "high", "--out", dir.resolve("high.png").toString());
+        assertThat(high[0]).as(high[2]).isEqualTo("0");
+        assertThat(high[2].lines().filter(l -> l.contains("experimental")))
+                .containsExactly("lumen generate: warning: token density preset high is experimental: it missed its "
+                        + "quality bar on the demo model (docs/adr/0009-token-density-operators-and-plans.md)");
+        // A fraction that picks an experimental preset says which one it ran.
+        String[] fraction = run("generate", "--model", model().toString(), "--sampler", "lcm", "--prompt", "a red circle",
+                "--width", "32", "--height", "32", "--token-density", "0.1", "--out", dir.resolve("f.png").toString());
+        assertThat(fraction[0]).as(fraction[2]).isEqualTo("0");
+        assertThat(fraction[2]).containsPattern("lumen generate: warning: token density fraction 0\\.100 → preset "
+                + "(high|balanced|low) is experimental: it missed its quality bar");
+        for (String dense : new String[] {"full", "1"}) {
+            String[] r = run("generate", "--model", model().toString(), "--sampler", "lcm", "--prompt", "a red circle",
+                    "--width", "32", "--height", "32", "--token-density", dense, "--out", dir.resolve("full.png").toString());
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[2]).as(dense).doesNotContain("experimental").doesNotContain("warning");
+        }
+    }
+
+    @Test
     void generateTakesARulesFile() throws Exception {
         Path rules = dir.resolve("rules.json");
         Files.writeString(rules, """
@@ -87,8 +109,10 @@ class DensityCommandsTest {
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         String out = r[1];
         assertThat(out).contains("backend cpu (", "| dense                    |     4 |    1.000 |    1.000 |");
-        for (String row : new String[] {"high", "balanced", "balanced-mirror", "low", "low-mirror", "minimal (exp.)",
-                "minimal-mirror (exp.)", "dense 3 steps", "dense 2 steps", "dense, other seed"}) {
+        // Every preset but full missed its quality bar: its rows, and its mirror's, say so.
+        for (String row : new String[] {"high (exp.)", "balanced (exp.)", "balanced-mirror (exp.)", "low (exp.)",
+                "low-mirror (exp.)", "minimal (exp.)", "minimal-mirror (exp.)", "dense 3 steps", "dense 2 steps",
+                "dense, other seed"}) {
             assertThat(out).contains(String.format("| %-24s |", row));
         }
         assertThat(out).contains("Analytic transformer FLOPs of PixArt-XL-2", "| high                     |     0.939 |     0.912 |     0.840 |");
@@ -107,7 +131,7 @@ class DensityCommandsTest {
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         String dense = r[1].lines().filter(l -> l.startsWith("| dense                    |")).findFirst().orElseThrow();
         assertThat(dense.split("\\|")[12].strip()).matches("\\d+\\.\\d");
-        String balanced = r[1].lines().filter(l -> l.startsWith("| balanced                 |")).findFirst().orElseThrow();
+        String balanced = r[1].lines().filter(l -> l.startsWith("| balanced (exp.)          |")).findFirst().orElseThrow();
         assertThat(balanced.split("\\|")[12].strip()).matches("\\d+\\.\\d \\([+-]\\d+\\.\\d \\[[+-]\\d+\\.\\d, [+-]\\d+\\.\\d\\]\\)");
     }
 
