@@ -280,18 +280,28 @@ class PlaygroundBrowserTest {
 
     @Test
     void aTokenDensityPresetRunsAndTheResultShowsThePlanAndItsFlopFraction() throws Exception {
+        // The options are the model's presets from GET /v1/models, experimental ones labelled so.
+        org.openqa.selenium.support.ui.Select select = new org.openqa.selenium.support.ui.Select(byId("token-density"));
+        JsonNode presets = models().path("data").get(0).path("token_density_presets");
+        java.util.List<String> expected = new java.util.ArrayList<>(List.of("none (all tokens)"));
+        presets.forEach(p -> expected.add(p.path("name").asString()
+                + (p.path("experimental").asBoolean() ? " (experimental)" : "")));
+        assertThat(select.getOptions().stream().map(WebElement::getText).toList()).isEqualTo(expected)
+                .contains("full", "balanced (experimental)");
+
         type("prompt", "a blue square in the center");
         type("steps", "6");
-        new org.openqa.selenium.support.ui.Select(byId("token-density")).selectByValue("balanced");
+        select.selectByValue("balanced");
         byId("submit").click();
 
         String jobId = awaitResult("succeeded");
         JsonNode density = job(jobId).path("token_density");
         assertThat(density.path("requested").asString()).isEqualTo("balanced");
+        assertThat(density.path("experimental").asBoolean()).isTrue();
         double fraction = density.path("fraction").asDouble();
         assertThat(fraction).isGreaterThan(0).isLessThan(1);
         assertThat(setting("token-density")).isEqualTo(String.format(java.util.Locale.ROOT,
-                "balanced: %s, %.3f of dense transformer FLOPs", density.path("plan").asString(), fraction));
+                "balanced: %s, %.3f of dense transformer FLOPs (experimental)", density.path("plan").asString(), fraction));
         // The copied command asks for the same density.
         assertThat(byId("curl").getDomProperty("value")).contains("\"token_density\":\"balanced\"");
     }
@@ -434,6 +444,13 @@ class PlaygroundBrowserTest {
         Path file = SCREENSHOTS.resolve(name).toAbsolutePath();
         Files.write(file, browser.getScreenshotAs(OutputType.BYTES));
         LOG.info("screenshot of the playground: {}", file);
+    }
+
+    private static JsonNode models() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(platform.baseUrl() + "/v1/models"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return Messages.json().readTree(response.body());
     }
 
     private static JsonNode job(String id) throws Exception {
