@@ -237,6 +237,9 @@ class StandalonePlatformTest {
                     assertThat(density.get("requested").asString()).isEqualTo(preset);
                 }
                 assertThat(density.get("plan").asString()).isEqualTo("preset " + ran);
+                // Whether it is experimental is the contracts' mark of the preset that ran.
+                assertThat(density.get("experimental").asBoolean()).as(preset)
+                        .isEqualTo(dev.lumen.contracts.density.DensityPresetName.byName(ran).experimental());
 
                 // The engine's own accounting for the same request.
                 DensityReport engine = pipeline.planDensity(new GenerationRequest(List.of("a red circle"), "", 4, 4.5, 64,
@@ -261,6 +264,7 @@ class StandalonePlatformTest {
                 JsonNode written = json(dev.lumen.storage.images.PngText.read(png).get("tokenDensity"));
                 assertThat(written.get("plan").asString()).isEqualTo("preset " + ran);
                 assertThat(written.get("fraction").asDouble()).isEqualTo(engine.fraction());
+                assertThat(written.get("experimental").asBoolean()).as(preset).isEqualTo(!ran.equals("full"));
                 images.put(preset, ImageIO.read(new ByteArrayInputStream(png)));
             }
         }
