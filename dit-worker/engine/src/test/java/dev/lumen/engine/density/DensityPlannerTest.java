@@ -245,7 +245,7 @@ class DensityPlannerTest {
                 }
             }
         }
-        // The demo model's 12 blocks: P1 is the deep half.
+        // A 12-block model: P1 is the deep half.
         assertThat(DensityPlanner.preset(DensityPreset.HIGH, LCM4, 12).describe().getFirst())
                 .isEqualTo("t=999: 0-5 dense, 6-11 kv_pool(s=2,avg)");
     }
