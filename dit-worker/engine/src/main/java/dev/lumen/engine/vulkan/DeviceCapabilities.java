@@ -37,11 +37,11 @@ import org.lwjgl.vulkan.VkQueueFamilyProperties;
 /**
  * Everything the Vulkan backend needs to know about one physical device, queried once: identity
  * (name, type, vendor/device id, driver and API versions), the optional shader features kernels may
- * rely on (fp16 arithmetic, 16/8-bit storage, integer dot product, subgroup size control), subgroup
- * size and operations, compute limits, the compute queue family with its timestamp support, and the
- * {@code VK_KHR_cooperative_matrix} shapes. {@link VulkanDevice} enables every optional feature listed
- * here that is {@code true}, so for an open device these flags also say what kernels may use.
- * Instances are immutable; {@link #summary()} gives a multi-line report for logs.
+ * rely on (fp16 arithmetic, 16/8-bit storage, integer dot product, subgroup size control, the
+ * Vulkan memory model), subgroup size and operations, compute limits, the compute queue family with
+ * its timestamp support, and the {@code VK_KHR_cooperative_matrix} shapes. {@link VulkanDevice}
+ * enables every optional feature listed here that is {@code true}, so for an open device these
+ * flags also say what kernels may use. Instances are immutable; {@link #summary()} gives a multi-line report for logs.
  *
  * @param apiVersion                    the device's Vulkan version, encoded as {@code VK_MAKE_API_VERSION}
  * @param driverVersion                 vendor-encoded; see {@link #driverVersionString()}
@@ -69,6 +69,7 @@ public record DeviceCapabilities(
         boolean storageBuffer16BitAccess,
         boolean storageBuffer8BitAccess,
         boolean shaderIntegerDotProduct,
+        boolean vulkanMemoryModel,
         int subgroupSize,
         int minSubgroupSize,
         int maxSubgroupSize,
@@ -237,7 +238,8 @@ public record DeviceCapabilities(
         sb.append("  fp16 arithmetic ").append(shaderFloat16).append(", 16-bit storage ").append(storageBuffer16BitAccess)
                 .append(", int8 ").append(shaderInt8).append(", int16 ").append(shaderInt16)
                 .append(", 8-bit storage ").append(storageBuffer8BitAccess)
-                .append(", integer dot product ").append(shaderIntegerDotProduct).append('\n');
+                .append(", integer dot product ").append(shaderIntegerDotProduct)
+                .append(", Vulkan memory model ").append(vulkanMemoryModel).append('\n');
         sb.append("  subgroup size ").append(subgroupSize).append(" (").append(minSubgroupSize).append("..")
                 .append(maxSubgroupSize).append(", size control ").append(subgroupSizeControl)
                 .append(", in compute ").append(subgroupsInComputeStage).append(") ops ").append(orderedOps()).append('\n');
@@ -339,6 +341,7 @@ public record DeviceCapabilities(
                     v12 && f11.storageBuffer16BitAccess(),
                     v12 && f12.storageBuffer8BitAccess(),
                     v13 && f13.shaderIntegerDotProduct(),
+                    v12 && f12.vulkanMemoryModel(),
                     v12 ? p11.subgroupSize() : 0,
                     v12 ? minSubgroup : 0,
                     v12 ? maxSubgroup : 0,

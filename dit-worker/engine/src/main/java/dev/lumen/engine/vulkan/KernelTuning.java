@@ -1,5 +1,10 @@
 package dev.lumen.engine.vulkan;
 
+import dev.lumen.engine.vulkan.DeviceCapabilities.ComponentType;
+import dev.lumen.engine.vulkan.DeviceCapabilities.CooperativeMatrixShape;
+import java.util.Comparator;
+import java.util.Optional;
+
 /**
  * Workgroup and tile sizes of the {@link VulkanOps} kernels, derived from the device's limits in
  * this one place so that the shaders (which take them as specialization constants) stay generic.
@@ -11,9 +16,12 @@ package dev.lumen.engine.vulkan;
  * @param attentionRows      queries per workgroup of the fused attention (8 threads per query)
  * @param maxSharedBytes     the shared-memory budget per workgroup
  * @param cpuDevice          whether the device is a CPU implementation (lavapipe, SwiftShader)
+ * @param coopMatShape       the cooperative matrix shape gemm_coopmat.comp is built with, or null
+ *                           where the device cannot run it (see {@link #coopMatUnsupportedReason})
  */
 record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile, GemmTile gemmSkinnyTile,
-                    int attentionRows, int maxSharedBytes, boolean cpuDevice) {
+                    int attentionRows, int maxSharedBytes, boolean cpuDevice,
+                    CooperativeMatrixShape coopMatShape, int subgroupSize) {
 
     /** Largest head dimension of the fused attention kernel; larger heads use GEMM + softmax. */
     static final int MAX_FUSED_HEAD_DIM = 128;
@@ -51,7 +59,120 @@ record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile,
         }
         int attentionRows = Math.min(16, maxInvocations / ATTENTION_LANES);
         boolean cpu = caps.type() == DeviceCapabilities.DeviceType.CPU;
-        return new KernelTuning(group, group, big, skinny, attentionRows, shared, cpu);
+        CooperativeMatrixShape shape =
+                coopMatUnsupportedReason(caps).isEmpty() ? coopMatShape(caps).orElseThrow() : null;
+        return new KernelTuning(group, group, big, skinny, attentionRows, shared, cpu, shape, caps.subgroupSize());
+    }
+
+    // ---- cooperative-matrix GEMM (gemm_coopmat.comp) ---------------------------------------------
+
+    /**
+     * A tile of gemm_coopmat.comp: sgRows × sgCols subgroups, each owning fragRows × fragCols
+     * accumulator fragments of the device's cm × cn shape, stepping through k by kSteps × ck.
+     * Its fields are the kernel's specialization constants 0..8.
+     */
+    record CoopMatTile(int threads, int cm, int cn, int ck, int sgRows, int sgCols, int fragRows, int fragCols,
+                       int kSteps) {
+        int rows() {
+            return sgRows * fragRows * cm;
+        }
+
+        int cols() {
+            return sgCols * fragCols * cn;
+        }
+
+        int bk() {
+            return kSteps * ck;
+        }
+
+        /** fp16 A and B tiles with rows padded by 8 halves, one fp32 fragment per subgroup, two max words. */
+        int sharedBytes() {
+            return 2 * (rows() + cols()) * (bk() + 8) + Float.BYTES * sgRows * sgCols * cm * cn + 2 * Integer.BYTES;
+        }
+    }
+
+    /** Depth of a gemm_coopmat.comp k step: 32, as gemm.comp's on GPUs. */
+    private static final int COOPMAT_BK = 32;
+    /** Products with fewer rows or columns than this stay on gemm.comp under {@link CoopMatMode#AUTO}. */
+    static final int COOPMAT_MIN_DIM = 64;
+    /** Workgroups a product needs before the 128 × 128 tile is used rather than 64 × 64. */
+    private static final int COOPMAT_LARGE_TILE_GROUPS = 256;
+
+    /**
+     * Why gemm_coopmat.comp cannot run on this device, or empty if it can. It needs a subgroup-scope
+     * fp16 × fp16 + fp32 → fp32 shape whose k is a multiple of 8 (cooperative-matrix loads from
+     * shared memory are kept 16-byte aligned), fp16 arithmetic, the Vulkan memory model, subgroup
+     * arithmetic in compute shaders, one fixed subgroup size (the workgroup is a whole number of
+     * subgroups of the size the tile is computed for; devices with a size range, AMD and Intel,
+     * would need VK_EXT_subgroup_size_control's required size, which ComputeKernel does not set yet)
+     * and room for the 64 × 64 tile.
+     */
+    static Optional<String> coopMatUnsupportedReason(DeviceCapabilities caps) {
+        String device = "device '" + caps.name() + "'";
+        if (!caps.cooperativeMatrix()) {
+            return Optional.of(device + " does not support VK_KHR_cooperative_matrix");
+        }
+        if (coopMatShape(caps).isEmpty()) {
+            return Optional.of(device + " lists no subgroup-scope FLOAT16*FLOAT16+FLOAT32->FLOAT32 "
+                    + "cooperative matrix shape with k a multiple of 8 (it lists " + caps.cooperativeMatrixShapes() + ")");
+        }
+        if (!caps.shaderFloat16()) {
+            return Optional.of(device + " lacks shaderFloat16");
+        }
+        if (!caps.vulkanMemoryModel()) {
+            return Optional.of(device + " lacks the vulkanMemoryModel feature");
+        }
+        if (!caps.subgroupsInComputeStage()
+                || !caps.subgroupOperations().contains(DeviceCapabilities.SubgroupOperation.ARITHMETIC)) {
+            return Optional.of(device + " lacks subgroup arithmetic in compute shaders");
+        }
+        if (caps.minSubgroupSize() != caps.maxSubgroupSize() || caps.subgroupSize() <= 0) {
+            return Optional.of(device + " has a variable subgroup size (" + caps.minSubgroupSize() + ".."
+                    + caps.maxSubgroupSize() + ")");
+        }
+        CoopMatTile small = coopMatTile(coopMatShape(caps).orElseThrow(), caps.subgroupSize(), false);
+        if (small.threads() > caps.maxComputeWorkGroupInvocations()
+                || small.threads() > caps.maxComputeWorkGroupSize().get(0)
+                || small.sharedBytes() > caps.maxComputeSharedMemorySize()) {
+            return Optional.of(device + " cannot fit a " + small + " workgroup");
+        }
+        return Optional.empty();
+    }
+
+    /** The shape gemm_coopmat.comp uses: 16 × 16 × 16 where listed (NVIDIA's), else the largest usable. */
+    static Optional<CooperativeMatrixShape> coopMatShape(DeviceCapabilities caps) {
+        return caps.cooperativeMatrixShapes().stream()
+                .filter(s -> s.scope() == DeviceCapabilities.Scope.SUBGROUP && !s.saturatingAccumulation()
+                        && s.a() == ComponentType.FLOAT16
+                        && s.b() == ComponentType.FLOAT16
+                        && s.c() == ComponentType.FLOAT32
+                        && s.result() == ComponentType.FLOAT32
+                        && s.k() % 8 == 0 && s.k() <= COOPMAT_BK && COOPMAT_BK % s.k() == 0)
+                .max(Comparator.comparingInt((CooperativeMatrixShape s) ->
+                                s.m() == 16 && s.n() == 16 && s.k() == 16 ? 1 : 0)
+                        .thenComparingInt(s -> s.m() * s.n() * s.k()));
+    }
+
+    private static CoopMatTile coopMatTile(CooperativeMatrixShape shape, int subgroupSize,
+                                           boolean large) {
+        // 2 × 2 subgroups; 4 × 4 fragments each (128 × 128 with 16 × 16 fragments) when the product
+        // has enough tiles to fill the GPU, else 2 × 2 (64 × 64).
+        int frags = large ? 4 : 2;
+        return new CoopMatTile(4 * subgroupSize, shape.m(), shape.n(), shape.k(), 2, 2, frags, frags,
+                COOPMAT_BK / shape.k());
+    }
+
+    /** Whether gemm_coopmat.comp can run on this device. */
+    boolean hasCoopMat() {
+        return coopMatShape != null;
+    }
+
+    /** The gemm_coopmat.comp tile for an M × N product (the device must support the kernel). */
+    CoopMatTile coopMatTileFor(int m, int n) {
+        CoopMatTile large = coopMatTile(coopMatShape, subgroupSize, true);
+        long groups = (long) Math.ceilDiv(m, large.rows()) * Math.ceilDiv(n, large.cols());
+        return groups >= COOPMAT_LARGE_TILE_GROUPS && large.sharedBytes() <= maxSharedBytes
+                ? large : coopMatTile(coopMatShape, subgroupSize, false);
     }
 
     /**

@@ -31,8 +31,8 @@ import org.lwjgl.vulkan.VkSubmitInfo;
 /**
  * An open logical device: one compute queue, a VMA allocator, and the optional features of its
  * {@link DeviceCapabilities} enabled (fp16 arithmetic, 8/16-bit storage, int8/int16, integer dot
- * product, subgroup size control, cooperative matrices — each only where supported). Created by
- * {@link VulkanInstance#openDevice(DeviceSelector)} and owned by that instance. The device owns the
+ * product, subgroup size control, the Vulkan memory model, cooperative matrices — each only where
+ * supported). Created by {@link VulkanInstance#openDevice(DeviceSelector)} and owned by that instance. The device owns the
  * buffers, kernels and command batches made from it: {@link #close()} waits for the GPU to go idle and
  * closes any still open (with a warning, since that is a leak in the caller) before destroying the
  * allocator and the device. Queue submission is serialised internally, so batches may be submitted
@@ -100,7 +100,10 @@ public final class VulkanDevice implements AutoCloseable {
             VkPhysicalDeviceVulkan12Features f12 = VkPhysicalDeviceVulkan12Features.calloc(stack).sType$Default()
                     .shaderFloat16(caps.shaderFloat16())
                     .shaderInt8(caps.shaderInt8())
-                    .storageBuffer8BitAccess(caps.storageBuffer8BitAccess());
+                    .storageBuffer8BitAccess(caps.storageBuffer8BitAccess())
+                    // gemm_coopmat.comp's SPIR-V declares the VulkanMemoryModel capability
+                    // (glslang emits it for GL_KHR_memory_scope_semantics).
+                    .vulkanMemoryModel(caps.vulkanMemoryModel());
             PNextChain chain = new PNextChain(features2.address(), VkPhysicalDeviceFeatures2.PNEXT)
                     .append(f11.address(), VkPhysicalDeviceVulkan11Features.PNEXT)
                     .append(f12.address(), VkPhysicalDeviceVulkan12Features.PNEXT);

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -70,6 +71,7 @@ public final class VulkanOps implements Ops {
     /** Buffers the pending batch may still use; destroyed once it has completed. */
     private final List<GpuBuffer> afterSubmit = new ArrayList<>();
     private long submissions;
+    private CoopMatMode coopMatMode;
     private boolean profiling;
     /** kernel name → {dispatches, nanoseconds}, accumulated while profiling. */
     private final Map<String, double[]> profile = new java.util.LinkedHashMap<>();
@@ -79,6 +81,8 @@ public final class VulkanOps implements Ops {
         this.instance = ownedInstance;
         this.device = device;
         this.tuning = KernelTuning.forDevice(device.capabilities());
+        // Checked before anything is allocated, so a bad setting leaves nothing to release.
+        this.coopMatMode = checkCoopMatMode(CoopMatMode.fromEnvironment());
         this.compiler = new ShaderCompiler();
         this.pool = new BufferPool(device);
         this.batch = device.newBatch();
@@ -133,6 +137,36 @@ public final class VulkanOps implements Ops {
 
     public VulkanDevice device() {
         return device;
+    }
+
+    /** How linear layers with fp16 weights choose between gemm_coopmat.comp and gemm.comp. */
+    public CoopMatMode coopMatMode() {
+        return coopMatMode;
+    }
+
+    /**
+     * Sets how linear layers with fp16 weights choose between gemm_coopmat.comp and gemm.comp
+     * (initially from {@link CoopMatMode#fromEnvironment()}); operations already recorded keep
+     * their kernel.
+     *
+     * @throws IllegalStateException for {@link CoopMatMode#ON} on a device that cannot run the
+     *                               cooperative-matrix kernel, with the reason
+     */
+    public void setCoopMatMode(CoopMatMode mode) {
+        this.coopMatMode = checkCoopMatMode(mode);
+    }
+
+    private CoopMatMode checkCoopMatMode(CoopMatMode mode) {
+        if (mode == CoopMatMode.ON && !tuning.hasCoopMat()) {
+            throw new IllegalStateException("cooperative-matrix GEMM forced on (" + CoopMatMode.PROPERTY + " / "
+                    + CoopMatMode.ENV + "), but " + coopMatUnsupportedReason().orElse("the device cannot run it"));
+        }
+        return mode;
+    }
+
+    /** Why this device cannot run the cooperative-matrix GEMM, or empty if it can. */
+    public Optional<String> coopMatUnsupportedReason() {
+        return KernelTuning.coopMatUnsupportedReason(device.capabilities());
     }
 
     /** Errors reported by the validation layer so far (0 when it is off); see {@link VulkanInstance.Config}. */
@@ -491,11 +525,49 @@ public final class VulkanOps implements Ops {
      */
     private void gemm(GpuBuffer a, GpuBuffer b, DType bType, boolean bNK, VulkanTensor bias, GpuBuffer c,
                       int m, int n, int k, int lda, int ldb, int ldc, int batches, int batchInner, int[] offsets) {
+        if (usesCoopMat(bType, bNK, m, n)) {
+            gemmCoopMat(a, b, bias, c, m, n, k, lda, ldb, ldc, batches, batchInner, offsets);
+            return;
+        }
         KernelTuning.GemmTile tile = tuning.gemmTileFor(m, n);
         ComputeKernel kernel = kernel("gemm", 4, 16 * 4,
                 1, tile.tm(), 2, tile.tn(), 3, tile.bk(),
                 4, dtypeCode(bType), 5, bias == null ? 0 : dtypeCode(bias.dtype), 6, bias == null ? 0 : 1,
                 7, bNK ? 1 : 0);
+        int[] push = new int[16];
+        push[0] = m;
+        push[1] = n;
+        push[2] = k;
+        push[3] = lda;
+        push[4] = ldb;
+        push[5] = ldc;
+        push[6] = batchInner;
+        System.arraycopy(offsets, 0, push, 7, 9);
+        dispatch(kernel, Math.ceilDiv(n, tile.cols()), axisGroups(Math.ceilDiv(m, tile.rows()), 1), batches, push,
+                a, b, bias == null ? dummy : bias.buffer(), c);
+    }
+
+    /**
+     * Whether a product takes gemm_coopmat.comp: only B = [N, K] in fp16 (linear layers with fp16
+     * weights). BF16 and F32 weights stay on gemm.comp: rounding F32 weights to fp16 would break the
+     * fp32 path's 1e-4 contract, and BF16 has fp32's range, so converting it to fp16 could overflow.
+     */
+    private boolean usesCoopMat(DType bType, boolean bNK, int m, int n) {
+        if (coopMatMode == CoopMatMode.OFF || !tuning.hasCoopMat() || bType != DType.F16 || !bNK) {
+            return false;
+        }
+        return coopMatMode == CoopMatMode.ON
+                || (m >= KernelTuning.COOPMAT_MIN_DIM && n >= KernelTuning.COOPMAT_MIN_DIM);
+    }
+
+    /** {@link #gemm} on cooperative matrices: same operands, push constants and batch addressing. */
+    private void gemmCoopMat(GpuBuffer a, GpuBuffer b, VulkanTensor bias, GpuBuffer c, int m, int n, int k,
+                             int lda, int ldb, int ldc, int batches, int batchInner, int[] offsets) {
+        KernelTuning.CoopMatTile tile = tuning.coopMatTileFor(m, n);
+        ComputeKernel kernel = kernel("gemm_coopmat", 4, 16 * 4,
+                0, tile.threads(), 1, tile.cm(), 2, tile.cn(), 3, tile.ck(),
+                4, tile.sgRows(), 5, tile.sgCols(), 6, tile.fragRows(), 7, tile.fragCols(), 8, tile.kSteps(),
+                9, bias == null ? 0 : dtypeCode(bias.dtype), 10, bias == null ? 0 : 1);
         int[] push = new int[16];
         push[0] = m;
         push[1] = n;
