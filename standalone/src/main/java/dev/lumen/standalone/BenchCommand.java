@@ -185,11 +185,33 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Command(name = "gemm", mixinStandardHelpOptions = true,
-            description = "CPU matrix kernels on the transformer's shapes against the machine's measured fp32 peak.")
+            description = "Matrix kernels on the transformer's shapes: on the CPU against the machine's measured fp32 peak; "
+                    + "with --backend vulkan fp16-weight GEMMs per kernel (cooperative matrices off and on, where the device has them).")
     static final class Gemm implements Callable<Integer> {
+        @Option(names = "--backend", defaultValue = "cpu", description = "cpu or vulkan (default: ${DEFAULT-VALUE}).")
+        String backend;
+
+        @Option(names = "--m", split = ",", defaultValue = "256,1024,4096",
+                description = "Token counts, the rows of the products (default: ${DEFAULT-VALUE}).")
+        List<Integer> ms;
+
+        @Option(names = "--peak-tflops", defaultValue = "0", description = "Vulkan: the card's dense fp16 tensor peak in "
+                + "TFLOP/s (H100 SXM 989, H100 PCIe 756) for a share-of-peak column; 0 leaves it out (default: ${DEFAULT-VALUE}).")
+        double peakTflops;
+
         @Override
         public Integer call() {
-            dev.lumen.engine.cpu.GemmBenchmark.run(new int[] {256, 1024, 4096}, System.out);
+            int[] rows = ms.stream().mapToInt(Integer::intValue).toArray();
+            switch (backend) {
+                case "cpu" -> dev.lumen.engine.cpu.GemmBenchmark.run(rows, System.out);
+                case "vulkan" -> {
+                    try (VulkanOps vk = VulkanOps.open()) {
+                        dev.lumen.engine.vulkan.VulkanGemmBenchmark.run(vk, rows, peakTflops, System.out);
+                    }
+                }
+                default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--backend is '" + backend + "'; expected cpu or vulkan");
+            }
             return 0;
         }
     }

@@ -19,18 +19,40 @@ import java.util.SplittableRandom;
  * Measures {@link VulkanOps#linear} with fp16 weights on the PixArt transformer's shapes (hidden
  * 1152, MLP 4608) for several token counts, once per GEMM kernel: gemm.comp (cooperative matrices
  * off) and, where the device can run it, gemm_coopmat.comp (on). Times are GPU timestamps around
- * each dispatch (the mean of many back-to-back products in one submission, after warming up);
+ * each dispatch (the mean of back-to-back products in one submission filling about half a second,
+ * after warming up);
  * the table gives ms per product, TFLOP/s (2·M·N·K) and, when the card's fp16 tensor peak is given,
  * the share of it. A benchmark, not a test: it checks nothing about the results' values
  * (CoopMatGemmTest does).
+ *
+ * <p>Usage: {@code VulkanGemmBenchmark [--peak-tflops P] [M ...]} (default 256 1024 4096), on the
+ * device of {@value DeviceSelector#PROPERTY}; also {@code ./lumen bench gemm --backend vulkan}.
  */
 public final class VulkanGemmBenchmark {
     /** Shapes as {k, n}: attention/projection, MLP up, MLP down. */
     private static final int[][] SHAPES = {{1152, 1152}, {1152, 4608}, {4608, 1152}};
     /** GPU time aimed at per case, so that timestamp granularity and launch gaps do not matter. */
-    private static final double TARGET_FLOP_PER_CASE = 4e12;
+    private static final double TARGET_MILLIS_PER_CASE = 500;
+    /** Most products per case (a fast GPU reaches the target time well before). */
+    private static final int MAX_REPS = 200;
 
     private VulkanGemmBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        double peak = 0;
+        List<Integer> ms = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--peak-tflops") && i + 1 < args.length) {
+                peak = Double.parseDouble(args[++i]);
+            } else {
+                ms.add(Integer.parseInt(args[i]));
+            }
+        }
+        int[] rows = ms.isEmpty() ? new int[] {256, 1024, 4096} : ms.stream().mapToInt(Integer::intValue).toArray();
+        try (VulkanOps vk = VulkanOps.open()) {
+            run(vk, rows, peak, System.out);
+        }
     }
 
     /**
@@ -78,7 +100,7 @@ public final class VulkanGemmBenchmark {
                         double flops = 2.0 * m * n * k;
                         for (CoopMatMode mode : modes) {
                             vk.setCoopMatMode(mode);
-                            Timing t = time(vk, x, w, b, flops);
+                            Timing t = time(vk, x, w, b);
                             double tflops = flops / t.millis() / 1e9;
                             out.printf(Locale.ROOT, "%-6d %-12s %-13s %10.3f %10.1f %8s%n", m, k + " -> " + n,
                                     t.kernel(), t.millis(), tflops,
@@ -104,8 +126,8 @@ public final class VulkanGemmBenchmark {
     private record Timing(String kernel, double millis) {
     }
 
-    /** Mean GPU time of one product: warm-up, then many products recorded into one submission. */
-    private static Timing time(VulkanOps vk, Tensor x, Tensor w, Tensor b, double flops) {
+    /** Mean GPU time of one product: warm-up, then as many back-to-back products as fill ~0.5 s. */
+    private static Timing time(VulkanOps vk, Tensor x, Tensor w, Tensor b) {
         vk.setProfiling(false);
         for (int i = 0; i < 3; i++) {
             try (Ops.Scope scope = vk.scope()) {
@@ -113,20 +135,28 @@ public final class VulkanGemmBenchmark {
             }
         }
         vk.flush();
-        int reps = (int) Math.max(5, Math.min(500, TARGET_FLOP_PER_CASE / flops));
+        Timing one = timed(vk, x, w, b, 1);
+        int reps = (int) Math.max(5, Math.min(MAX_REPS, TARGET_MILLIS_PER_CASE / one.millis()));
+        return timed(vk, x, w, b, reps);
+    }
+
+    private static Timing timed(VulkanOps vk, Tensor x, Tensor w, Tensor b, int reps) {
         vk.setProfiling(true);
-        try (Ops.Scope scope = vk.scope()) {
-            for (int i = 0; i < reps; i++) {
-                vk.linear(x, w, b);
+        try {
+            try (Ops.Scope scope = vk.scope()) {
+                for (int i = 0; i < reps; i++) {
+                    vk.linear(x, w, b);
+                }
             }
+            List<VulkanOps.KernelProfile> profile = vk.takeProfile();
+            if (profile.size() != 1) {
+                throw new IllegalStateException("expected one GEMM kernel per product, the profile shows " + profile);
+            }
+            VulkanOps.KernelProfile p = profile.getFirst();
+            return new Timing(p.kernel(), p.millis() / p.dispatches());
+        } finally {
+            vk.setProfiling(false);
         }
-        List<VulkanOps.KernelProfile> profile = vk.takeProfile();
-        vk.setProfiling(false);
-        if (profile.size() != 1) {
-            throw new IllegalStateException("expected one GEMM kernel per product, the profile shows " + profile);
-        }
-        VulkanOps.KernelProfile p = profile.getFirst();
-        return new Timing(p.kernel(), p.millis() / p.dispatches());
     }
 
     private static float[] randoms(SplittableRandom random, int n, double scale) {
