@@ -41,7 +41,8 @@ import org.lwjgl.vulkan.VkQueueFamilyProperties;
  * Vulkan memory model), subgroup size and operations, compute limits, the compute queue family with
  * its timestamp support, and the {@code VK_KHR_cooperative_matrix} shapes. {@link VulkanDevice}
  * enables every optional feature listed here that is {@code true}, so for an open device these
- * flags also say what kernels may use. Instances are immutable; {@link #summary()} gives a multi-line report for logs.
+ * flags also say what kernels may use. Instances are immutable; {@link #summary()} gives a
+ * multi-line report for logs.
  *
  * @param apiVersion                    the device's Vulkan version, encoded as {@code VK_MAKE_API_VERSION}
  * @param driverVersion                 vendor-encoded; see {@link #driverVersionString()}
@@ -51,6 +52,7 @@ import org.lwjgl.vulkan.VkQueueFamilyProperties;
  * @param deviceLocalMemoryBytes        the size of the largest device-local heap
  * @param computeQueueFamily            the queue family {@link VulkanDevice} uses, -1 if none can compute
  * @param computeQueueTimestampValidBits 0 when the compute queue cannot write timestamps
+ * @param vulkanMemoryModel             the vulkanMemoryModel feature together with its device scope
  * @param timestampPeriod               nanoseconds per timestamp tick
  * @param extensions                    all device extensions the device supports
  */
@@ -341,7 +343,9 @@ public record DeviceCapabilities(
                     v12 && f11.storageBuffer16BitAccess(),
                     v12 && f12.storageBuffer8BitAccess(),
                     v13 && f13.shaderIntegerDotProduct(),
-                    v12 && f12.vulkanMemoryModel(),
+                    // Both or neither: with the model enabled, the other kernels' Device-scope barriers
+                    // are only valid with its device scope (VUID-RuntimeSpirv-vulkanMemoryModel-06265).
+                    v12 && f12.vulkanMemoryModel() && f12.vulkanMemoryModelDeviceScope(),
                     v12 ? p11.subgroupSize() : 0,
                     v12 ? minSubgroup : 0,
                     v12 ? maxSubgroup : 0,

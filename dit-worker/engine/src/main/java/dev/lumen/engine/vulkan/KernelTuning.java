@@ -120,7 +120,7 @@ record KernelTuning(int elementwiseGroup, int reductionGroup, GemmTile gemmTile,
             return Optional.of(device + " lacks shaderFloat16");
         }
         if (!caps.vulkanMemoryModel()) {
-            return Optional.of(device + " lacks the vulkanMemoryModel feature");
+            return Optional.of(device + " lacks the vulkanMemoryModel feature (with its device scope)");
         }
         if (!caps.subgroupsInComputeStage()
                 || !caps.subgroupOperations().contains(DeviceCapabilities.SubgroupOperation.ARITHMETIC)) {

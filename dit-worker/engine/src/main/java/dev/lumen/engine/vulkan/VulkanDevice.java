@@ -102,8 +102,10 @@ public final class VulkanDevice implements AutoCloseable {
                     .shaderInt8(caps.shaderInt8())
                     .storageBuffer8BitAccess(caps.storageBuffer8BitAccess())
                     // gemm_coopmat.comp's SPIR-V declares the VulkanMemoryModel capability
-                    // (glslang emits it for GL_KHR_memory_scope_semantics).
-                    .vulkanMemoryModel(caps.vulkanMemoryModel());
+                    // (glslang emits it for GL_KHR_memory_scope_semantics); with the model on, the
+                    // other kernels' Device-scope barriers need its device scope as well.
+                    .vulkanMemoryModel(caps.vulkanMemoryModel())
+                    .vulkanMemoryModelDeviceScope(caps.vulkanMemoryModel());
             PNextChain chain = new PNextChain(features2.address(), VkPhysicalDeviceFeatures2.PNEXT)
                     .append(f11.address(), VkPhysicalDeviceVulkan11Features.PNEXT)
                     .append(f12.address(), VkPhysicalDeviceVulkan12Features.PNEXT);
