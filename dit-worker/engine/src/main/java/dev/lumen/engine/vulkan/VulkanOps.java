@@ -534,6 +534,16 @@ public final class VulkanOps implements Ops {
                 1, tile.tm(), 2, tile.tn(), 3, tile.bk(),
                 4, dtypeCode(bType), 5, bias == null ? 0 : dtypeCode(bias.dtype), 6, bias == null ? 0 : 1,
                 7, bNK ? 1 : 0);
+        dispatchGemm(kernel, tile.rows(), tile.cols(), a, b, bias, c, m, n, k, lda, ldb, ldc, batches, batchInner, offsets);
+    }
+
+    /**
+     * Dispatches either GEMM kernel over C in tiles of {@code tileRows × tileCols}: both take the
+     * same push constants (sizes, strides, batch addressing) and the same four buffers.
+     */
+    private void dispatchGemm(ComputeKernel kernel, int tileRows, int tileCols, GpuBuffer a, GpuBuffer b,
+                              VulkanTensor bias, GpuBuffer c, int m, int n, int k, int lda, int ldb, int ldc,
+                              int batches, int batchInner, int[] offsets) {
         int[] push = new int[16];
         push[0] = m;
         push[1] = n;
@@ -543,7 +553,7 @@ public final class VulkanOps implements Ops {
         push[5] = ldc;
         push[6] = batchInner;
         System.arraycopy(offsets, 0, push, 7, 9);
-        dispatch(kernel, Math.ceilDiv(n, tile.cols()), axisGroups(Math.ceilDiv(m, tile.rows()), 1), batches, push,
+        dispatch(kernel, Math.ceilDiv(n, tileCols), axisGroups(Math.ceilDiv(m, tileRows), 1), batches, push,
                 a, b, bias == null ? dummy : bias.buffer(), c);
     }
 
@@ -568,17 +578,7 @@ public final class VulkanOps implements Ops {
                 0, tile.threads(), 1, tile.cm(), 2, tile.cn(), 3, tile.ck(),
                 4, tile.sgRows(), 5, tile.sgCols(), 6, tile.fragRows(), 7, tile.fragCols(), 8, tile.kSteps(),
                 9, bias == null ? 0 : dtypeCode(bias.dtype), 10, bias == null ? 0 : 1);
-        int[] push = new int[16];
-        push[0] = m;
-        push[1] = n;
-        push[2] = k;
-        push[3] = lda;
-        push[4] = ldb;
-        push[5] = ldc;
-        push[6] = batchInner;
-        System.arraycopy(offsets, 0, push, 7, 9);
-        dispatch(kernel, Math.ceilDiv(n, tile.cols()), axisGroups(Math.ceilDiv(m, tile.rows()), 1), batches, push,
-                a, b, bias == null ? dummy : bias.buffer(), c);
+        dispatchGemm(kernel, tile.rows(), tile.cols(), a, b, bias, c, m, n, k, lda, ldb, ldc, batches, batchInner, offsets);
     }
 
     @Override
