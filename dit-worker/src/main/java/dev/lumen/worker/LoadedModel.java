@@ -33,8 +33,9 @@ final class LoadedModel implements AutoCloseable {
     private static final int WARMUP_STEPS = 2;
 
     private final String name;
-    private final Ops ops;
-    private final Map<String, PixArtPipeline> pipelines;
+    // Replaced together by reopen(), on the engine thread, which is also the only thread that runs them.
+    private volatile Ops ops;
+    private volatile Map<String, PixArtPipeline> pipelines;
     private final String defaultSampler;
     private final int latentChannels;
     private final int scaleFactor;
@@ -56,6 +57,18 @@ final class LoadedModel implements AutoCloseable {
     /** Opens the backend and loads a pipeline per served sampler; on failure everything opened is closed again. */
     static LoadedModel load(WorkerConfig config) {
         long t0 = System.nanoTime();
+        Opened opened = open(config);
+        LoadedModel model = new LoadedModel(config.modelName(), opened.ops(), opened.pipelines(),
+                opened.pipelines().keySet().iterator().next());
+        log.info("model loaded model={} dir={} backend={} samplers={} ms={}", config.modelName(), config.modelDir(),
+                opened.ops().name(), opened.pipelines().keySet(), (System.nanoTime() - t0) / 1_000_000);
+        return model;
+    }
+
+    private record Opened(Ops ops, Map<String, PixArtPipeline> pipelines) {
+    }
+
+    private static Opened open(WorkerConfig config) {
         Ops ops = config.backend().open();
         Map<String, PixArtPipeline> pipelines = new LinkedHashMap<>();
         try {
@@ -67,10 +80,7 @@ final class LoadedModel implements AutoCloseable {
                     pipelines.put(choice.kind().cliName(), PixArtPipeline.load(folder, ops, choice.config()));
                 }
             }
-            LoadedModel model = new LoadedModel(config.modelName(), ops, pipelines, pipelines.keySet().iterator().next());
-            log.info("model loaded model={} dir={} backend={} samplers={} ms={}", config.modelName(), config.modelDir(),
-                    ops.name(), pipelines.keySet(), (System.nanoTime() - t0) / 1_000_000);
-            return model;
+            return new Opened(ops, pipelines);
         } catch (RuntimeException e) {
             pipelines.values().forEach(PixArtPipeline::close);
             try {
@@ -80,6 +90,27 @@ final class LoadedModel implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * After the device was lost: lets go of the old device and everything on it, opens the backend
+     * afresh (a new Vulkan instance and device), uploads the weights again and warms up. Runs on the
+     * engine thread between tasks. Failures of the old device's teardown are logged, not thrown (a
+     * lost device may refuse to be destroyed cleanly); a failure to open the new one is thrown.
+     */
+    void reopen(WorkerConfig config) {
+        long t0 = System.nanoTime();
+        try {
+            closePipelinesAndOps();
+        } catch (RuntimeException e) {
+            log.warn("closing the lost device failed model={} error={}", name, e.toString());
+        }
+        Opened opened = open(config);
+        ops = opened.ops();
+        pipelines = opened.pipelines();
+        warmUp(config.warmupSize());
+        log.info("model reopened on a new device model={} backend={} ms={}", name, ops.name(),
+                (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**
@@ -198,6 +229,10 @@ final class LoadedModel implements AutoCloseable {
     @Override
     public void close() {
         loaded.set(0);
+        closePipelinesAndOps();
+    }
+
+    private void closePipelinesAndOps() {
         List<RuntimeException> failures = new ArrayList<>();
         for (PixArtPipeline p : pipelines.values()) {
             try {

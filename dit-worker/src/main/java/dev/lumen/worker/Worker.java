@@ -78,6 +78,8 @@ public final class Worker implements AutoCloseable {
     private static final Duration RENEW_POLL = Duration.ofMillis(100);
     /** Slice of waiting on a running task, so a stop request is noticed promptly. */
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Device losses in a row, with no task succeeding in between, that are reopened before giving up. */
+    private static final int MAX_RECOVERIES_WITHOUT_SUCCESS = 2;
     /** How long an aborted engine run may take to reach its next step before the consumer gives up on it. */
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
@@ -107,10 +109,14 @@ public final class Worker implements AutoCloseable {
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong renewals = new AtomicLong();
+    private final AtomicLong deviceRecoveries = new AtomicLong();
 
     // Consumer thread only.
     private volatile InFlight current;
     private long backoffUntilNanos;
+    /** The device being reopened on the engine thread after a loss; no task starts until it is done. */
+    private Future<?> recovery;
+    private int recoveriesWithoutSuccess;
 
     private Worker(WorkerConfig config, WorkerHooks hooks, Clock clock, LoadedModel model, ObjectStore store,
                    boolean bucketReady, Publisher publisher, CancelRegistry cancels, ControlListener control,
@@ -197,8 +203,10 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Liveness: the consumer loop is turning and the device is usable. It does not depend on Kafka
-     * or storage being reachable (a restart would not bring them back). A lost Vulkan device makes
-     * it false for good, so the orchestrator restarts the process.
+     * or storage being reachable (a restart would not bring them back). A lost Vulkan device is
+     * reopened in place (the task goes back to the queue meanwhile); only when that fails, or the
+     * device is lost again before any task succeeded on the new one, is the worker no longer live,
+     * so the orchestrator restarts the process.
      */
     public boolean live() {
         long staleNanos = config.renewInterval().toNanos() + TimeUnit.MINUTES.toNanos(2);
@@ -215,7 +223,7 @@ public final class Worker implements AutoCloseable {
     }
 
     public WorkerStats stats() {
-        return new WorkerStats(accepted.get(), released.get(), rejected.get(), renewals.get());
+        return new WorkerStats(accepted.get(), released.get(), rejected.get(), renewals.get(), deviceRecoveries.get());
     }
 
     /**
@@ -308,6 +316,13 @@ public final class Worker implements AutoCloseable {
                 }
                 if (stopping || broken) {
                     break;
+                }
+                if (recovery != null) {
+                    if (!recovery.isDone()) {
+                        Thread.sleep(Math.min(50, config.pollTimeout().toMillis()));
+                        continue;
+                    }
+                    recovery = null;
                 }
                 long backoff = backoffUntilNanos - System.nanoTime();
                 if (backoff > 0) {
@@ -502,6 +517,7 @@ public final class Worker implements AutoCloseable {
             case TaskOutcome.Done done -> {
                 log.info("task done taskId={} completed={} cancelled={} deliveryCount={}", f.task.taskId(),
                         done.completed(), done.cancelled(), f.deliveryCount);
+                recoveriesWithoutSuccess = 0;
                 yield AcknowledgeType.ACCEPT;
             }
             case TaskOutcome.Aborted aborted -> {
@@ -515,7 +531,7 @@ public final class Worker implements AutoCloseable {
             }
             case TaskOutcome.Transient failure -> {
                 if (failure.deviceLost()) {
-                    broken = true;
+                    reopenDevice();
                 }
                 if (f.deliveryCount >= config.deliveryLimit()) {
                     yield reject(f.record, f.deliveryCount, f.task.taskId(), jobIds, failure.code(),
@@ -531,6 +547,32 @@ public final class Worker implements AutoCloseable {
             f.span.setStatus(StatusCode.ERROR, outcome.toString());
         }
         return type;
+    }
+
+    /**
+     * Consumer thread, after a task lost the device: reopens it on the engine thread (the task is
+     * released meanwhile, so another worker, or this one once recovered, runs it). A device lost again
+     * before any task succeeded on the new one means the fault is not transient: the worker gives up
+     * and turns not live.
+     */
+    private void reopenDevice() {
+        if (++recoveriesWithoutSuccess > MAX_RECOVERIES_WITHOUT_SUCCESS) {
+            log.error("device lost again right after being reopened; worker no longer live workerId={}",
+                    config.workerId());
+            broken = true;
+            return;
+        }
+        polling = false;
+        log.warn("device lost; reopening it workerId={} attempt={}", config.workerId(), recoveriesWithoutSuccess);
+        recovery = engine.submit(() -> {
+            try {
+                model.reopen(config);
+                deviceRecoveries.incrementAndGet();
+            } catch (RuntimeException e) {
+                log.error("device could not be reopened; worker no longer live workerId={}", config.workerId(), e);
+                broken = true;
+            }
+        });
     }
 
     /**

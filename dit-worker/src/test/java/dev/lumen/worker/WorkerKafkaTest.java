@@ -21,6 +21,7 @@ import dev.lumen.engine.pipeline.GenerationResult;
 import dev.lumen.engine.pipeline.ModelFolder;
 import dev.lumen.engine.pipeline.PixArtPipeline;
 import dev.lumen.engine.pipeline.SamplerKind;
+import dev.lumen.engine.vulkan.VulkanException;
 import dev.lumen.storage.ObjectStore;
 import dev.lumen.storage.images.ImageKeys;
 import dev.lumen.storage.images.ImageMetadata;
@@ -41,6 +42,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -611,5 +613,69 @@ class WorkerKafkaTest {
         assertThat(of(events, job.jobId())).noneMatch(e -> e.type() == WorkerEvent.Type.FAILED);
         assertThat(store.exists(ImageKeys.of("acme", job.jobId(), 0).png())).isTrue();
         await("task accepted", () -> worker.stats().accepted() == 1);
+    }
+
+    /** What {@code VkResults} raises when a submission finds the device lost (VK_ERROR_DEVICE_LOST = -4). */
+    private static final class LostDevice extends VulkanException {
+        LostDevice() {
+            super("vkQueueSubmit failed: VK_ERROR_DEVICE_LOST", "vkQueueSubmit", -4, null);
+        }
+    }
+
+    @Test
+    void aLostDeviceIsReopenedInPlaceAndTheReleasedTaskRunsAgainOnIt() {
+        AtomicBoolean lose = new AtomicBoolean(true);
+        List<Integer> deliveries = new CopyOnWriteArrayList<>();
+        WorkerConfig base = config(id("w"));
+        Worker worker = start(base.withDelivery(base.renewInterval(), 4, Duration.ofMillis(200), base.gracePeriod()),
+                new WorkerHooks() {
+                    @Override
+                    public void onDelivery(String key, int deliveryCount) {
+                        deliveries.add(deliveryCount);
+                    }
+
+                    @Override
+                    public void afterStep(String jobId, int step) {
+                        if (step == 1 && lose.getAndSet(false)) {
+                            throw new LostDevice();
+                        }
+                    }
+                });
+        TaskJob job = new TaskJob(id("job"), "acme", spec("a cube", 1, 5));
+        sendTask(id("task"), List.of(job));
+
+        List<WorkerEvent> events = eventsUntil(has(WorkerEvent.Type.COMPLETED, job.jobId()));
+        assertThat(of(events, job.jobId())).noneMatch(e -> e.type() == WorkerEvent.Type.FAILED);
+        assertThat(of(events, job.jobId())).filteredOn(e -> e.type() == WorkerEvent.Type.COMPLETED)
+                .extracting(WorkerEvent::workerId).containsExactly(id("w"));
+        assertThat(deliveries).startsWith(1, 2);
+        await("task accepted", () -> worker.stats().accepted() == 1);
+        assertThat(worker.stats().released()).isEqualTo(1);
+        assertThat(worker.stats().deviceRecoveries()).isEqualTo(1);
+        assertThat(worker.live()).isTrue();
+        await("ready again", worker::ready);
+        // The reopened model draws exactly what the engine draws: weights and state are whole again.
+        assertThat(store.get(ImageKeys.of("acme", job.jobId(), 0).png())).isEqualTo(expectedPng(job, 0));
+    }
+
+    @Test
+    void aDeviceLostAgainRightAfterReopeningMakesTheWorkerNotLive() {
+        WorkerConfig base = config(id("w"));
+        Worker worker = start(base.withDelivery(base.renewInterval(), 5, Duration.ofMillis(200), base.gracePeriod()),
+                new WorkerHooks() {
+                    @Override
+                    public void afterStep(String jobId, int step) {
+                        throw new LostDevice();
+                    }
+                });
+        TaskJob job = new TaskJob(id("job"), "acme", spec("a cube", 1, 5));
+        sendTask(id("task"), List.of(job));
+
+        await("not live", () -> !worker.live());
+        // Lost, reopened, lost, reopened, lost: the third loss with no success between gives up.
+        assertThat(worker.stats().deviceRecoveries()).isEqualTo(2);
+        assertThat(worker.stats().released()).isEqualTo(3);
+        assertThat(worker.ready()).isFalse();
+        assertThat(store.exists(ImageKeys.of("acme", job.jobId(), 0).png())).isFalse();
     }
 }
