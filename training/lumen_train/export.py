@@ -97,7 +97,7 @@ def tokenizer_files(out, spiece):
         "sp_model_kwargs": {}, "tokenizer_class": "T5Tokenizer", "unk_token": "<unk>"})
 
 
-def write_folder(out, vae, t5, dit, spiece, scheduler=DPM, lcm_transformer=None):
+def write_folder(out, vae, t5, dit, spiece, scheduler=DPM):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / "model_index.json", {
@@ -112,7 +112,8 @@ def write_folder(out, vae, t5, dit, spiece, scheduler=DPM, lcm_transformer=None)
     _write_json(out / "vae" / "config.json", vae_config(vae))
     save(_half(vae.state_dict()), out / "vae" / "diffusion_pytorch_model.safetensors", {"format": "pt"})
     _write_json(out / "scheduler" / "scheduler_config.json", scheduler)
-    _write_json(out / "scheduler-lcm" / "scheduler_config.json", LCM)
+    if scheduler is not LCM:  # the DPM model also offers LCM sampling (few steps, lower quality)
+        _write_json(out / "scheduler-lcm" / "scheduler_config.json", LCM)
     tokenizer_files(out, spiece)
     _write_json(out / "eval" / "domain.json", domain.domain_json())
     _write_json(out / "eval" / "prompts.json", domain.make_eval_set())
@@ -129,3 +130,23 @@ def write(a, vae, text_to_image_cls, new_dit):
     (Path(a.out) / "training.json").write_text(json.dumps(
         {"transformer_iterations": ck["it"], "size": a.size}, indent=2) + "\n")
     common.log(a.work, "export", {"out": str(a.out), "it": ck["it"]})
+
+
+def write_lcm(a, vae, text_to_image_cls, out):
+    """The distilled model as its own pipeline folder, the way PixArt-LCM is published: the same
+    VAE, text encoder and tokenizer, the distilled transformer (the EMA target network of the
+    consistency distillation) and an LCMScheduler as its scheduler, so its default is 4 LCM steps."""
+    from .tokenizer import Tokenizer
+    from . import common
+    tok = Tokenizer(a.work / "spiece.model")
+    model = text_to_image_cls(a.size, tok)
+    teacher = common.load_checkpoint(a.work / f"dit-{a.size}.pt")
+    model.load_state_dict(teacher["ema"]["shadow"])
+    ck = common.load_checkpoint(a.work / f"lcm-{a.size}.pt")
+    if not ck:
+        raise SystemExit(f"no {a.work / f'lcm-{a.size}.pt'}: run the lcm stage first")
+    model.dit.load_state_dict(ck["target"])
+    write_folder(out, vae, model.t5, model.dit, a.work / "spiece.model", scheduler=LCM)
+    (Path(out) / "training.json").write_text(json.dumps(
+        {"transformer_iterations": teacher["it"], "lcm_iterations": ck["it"], "size": a.size}, indent=2) + "\n")
+    common.log(a.work, "export", {"out": str(out), "it": teacher["it"], "lcm_it": ck["it"]})

@@ -37,7 +37,8 @@ def stage_lcm(a):
     scenes = json.loads((a.work / "scenes.json").read_text())
     lat = torch.load(a.work / "latents.pt").float()
     teacher = TextToImage(a.size, tok)
-    teacher.load_state_dict(common.load_checkpoint(a.work / f"dit-{a.size}.pt")["ema"]["shadow"])
+    teacher_ck = common.load_checkpoint(a.work / f"dit-{a.size}.pt")
+    teacher.load_state_dict(teacher_ck["ema"]["shadow"])
     teacher = teacher.to(dev).eval().requires_grad_(False)
     student = copy.deepcopy(teacher.dit).train().requires_grad_(True)
     target = copy.deepcopy(teacher.dit).eval().requires_grad_(False)
@@ -45,6 +46,11 @@ def stage_lcm(a):
     rng = np.random.default_rng(a.seed + 3)
     it = 0
     ck = common.load_checkpoint(a.work / f"lcm-{a.size}.pt")
+    if ck and ck.get("teacher_it", teacher_ck["it"]) != teacher_ck["it"]:
+        # The teacher trained on since: distil the better teacher from its own weights.
+        common.log(a.work, f"lcm-{a.size}", {"restart": "teacher changed", "old_teacher_it": ck["teacher_it"],
+                                            "teacher_it": teacher_ck["it"]})
+        ck = None
     if ck:
         student.load_state_dict(ck["student"]); target.load_state_dict(ck["target"]); opt.load_state_dict(ck["opt"])
         it = ck["it"]; rng.bit_generator.state = ck["rng"]
@@ -93,5 +99,6 @@ def stage_lcm(a):
             losses, t0 = [], time.time()
         if time.time() - last_save > 300 or not budget.more():
             common.save_checkpoint(a.work / f"lcm-{a.size}.pt", student=student.state_dict(), target=target.state_dict(),
-                                   opt=opt.state_dict(), it=it, rng=rng.bit_generator.state)
+                                   opt=opt.state_dict(), it=it, rng=rng.bit_generator.state,
+                                   teacher_it=teacher_ck["it"])
             last_save = time.time()

@@ -19,6 +19,11 @@ CASES = [
     {"file": "pipeline_lcm2_cfg.safetensors", "scheduler": "scheduler-lcm", "steps": 2, "guidance_scale": 4.5,
      "prompt": "a blue square above a yellow triangle", "negative_prompt": "", "seed": 8},
 ]
+# The distilled model at its defaults: its own scheduler is the LCMScheduler, guidance baked in.
+LCM_CASES = [
+    {"file": "pipeline_lcm4.safetensors", "scheduler": "scheduler", "steps": 4, "guidance_scale": 0.0,
+     "prompt": "a large red circle in the top left", "negative_prompt": "", "seed": 7},
+]
 
 
 def load_folder(folder):
@@ -50,7 +55,8 @@ def run_case(folder, case):
     latents = torch.randn((1, 4, size, size), generator=g)
     model_fn = lambda x, t, text: dit(x, t, text[0], text[1])[:, :4]
     trace, out = [], {}
-    if case["scheduler"] == "scheduler":
+    scheduler = json.loads((Path(folder) / case["scheduler"] / "scheduler_config.json").read_text())["_class_name"]
+    if scheduler == "DPMSolverMultistepScheduler":
         z = sampling.dpm_solver(model_fn, latents, (emb, mask), (nemb, nmask), case["steps"], case["guidance_scale"], trace)
     else:
         noises = [torch.randn((1, 4, size, size), generator=g) for _ in range(case["steps"] - 1)]
@@ -70,15 +76,19 @@ def run_case(folder, case):
     return out
 
 
-def write(folder):
+def write(folder, cases=CASES):
     folder = Path(folder)
     (folder / "parity").mkdir(exist_ok=True)
-    for case in CASES:
+    for case in cases:
         tensors = {k: v.float().contiguous() for k, v in run_case(folder, case).items()}
         meta = {k: json.dumps(v) if isinstance(v, str) else str(v) for k, v in case.items() if k != "file"}
         save(tensors, folder / "parity" / case["file"], {"producer": "training/lumen_train/parity.py", **meta})
-    (folder / "parity" / "cases.json").write_text(json.dumps(CASES, indent=2) + "\n")
+    (folder / "parity" / "cases.json").write_text(json.dumps(cases, indent=2) + "\n")
 
 
 def stage_parity(a):
     write(a.out)
+
+
+def stage_parity_lcm(a):
+    write(a.out.with_name(a.out.name + "-lcm"), LCM_CASES)

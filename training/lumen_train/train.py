@@ -1,7 +1,7 @@
 """One entry point for every stage of the demo model:
 
-  python3 -m lumen_train.train all --minutes 90      # data -> vae -> encode -> dit -> export (resumable)
-  python3 -m lumen_train.train <stage> [options]     # data | vae | encode | dit | lcm | export | parity | ceiling
+  python3 -m lumen_train.train all --minutes 90      # data -> vae -> encode -> dit -> export -> parity -> lcm -> export-lcm -> parity-lcm (resumable)
+  python3 -m lumen_train.train <stage> [options]     # data | vae | encode | dit | lcm | export | export-lcm | parity | parity-lcm | ceiling
 
 State lives in --work (default ~/.cache/lumen/training): checkpoints with optimiser, EMA and RNG,
 so a stopped run continues where it left off. Runs on CPU (Debian's python3-torch) or CUDA."""
@@ -306,14 +306,22 @@ def stage_export(a):
     export.write(a, load_vae(a), TextToImage, new_dit)
 
 
+def stage_export_lcm(a):
+    """Writes the distilled LCM pipeline folder next to the DPM one (<out>-lcm)."""
+    from . import export
+    export.write_lcm(a, load_vae(a), TextToImage, a.out.with_name(a.out.name + "-lcm"))
+
+
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("stage", choices=["data", "vae", "encode", "ceiling", "dit", "lcm", "export", "parity", "all"])
+    p.add_argument("stage", choices=["data", "vae", "encode", "ceiling", "dit", "lcm", "export", "export-lcm", "parity", "parity-lcm", "all"])
     p.add_argument("--work", type=Path, default=DEFAULT_WORK)
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "models" / "shapes-demo")
     p.add_argument("--minutes", type=float, default=None, help="wall-clock budget for this call")
     p.add_argument("--iterations", type=int, default=None, help="iteration target of the whole run (the lr schedule's length)")
     p.add_argument("--vae-minutes", type=float, default=20)
+    p.add_argument("--lcm-minutes", type=float, default=None,
+                   help="`all`: wall-clock minutes of LCM distillation, taken out of --minutes (default: a quarter of it)")
     p.add_argument("--batch", type=int, default=None)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--size", choices=sorted(DIT_SIZES), default="s")
@@ -334,17 +342,23 @@ def main(argv=None):
             vae_args = argparse.Namespace(**{**vars(a), "minutes": a.vae_minutes, "iterations": None})
             stage_vae(vae_args)
             stage_encode(a)
-        left = None if a.minutes is None else max(1.0, a.minutes - (time.time() - start) / 60)
+        lcm_minutes = a.lcm_minutes if a.lcm_minutes is not None else (None if a.minutes is None else a.minutes / 4)
+        left = None if a.minutes is None else max(1.0, a.minutes - (time.time() - start) / 60 - (lcm_minutes or 0))
         stage_dit(argparse.Namespace(**{**vars(a), "minutes": left}))
         stage_export(a)
-        from . import parity
+        from . import lcm, parity
         parity.stage_parity(a)
+        # Distillation learns from the teacher just exported; a later, longer `all` resumes it too.
+        lcm.stage_lcm(argparse.Namespace(**{**vars(a), "minutes": max(0.5, lcm_minutes) if lcm_minutes else None,
+                                            "iterations": None, "batch": None, "lr": None}))
+        stage_export_lcm(a)
+        parity.stage_parity_lcm(a)
         return
     stage = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "ceiling": stage_ceiling, "dit": stage_dit,
-             "export": stage_export}.get(a.stage)
+             "export": stage_export, "export-lcm": stage_export_lcm}.get(a.stage)
     if stage is None:
         from . import lcm, parity
-        stage = {"lcm": lcm.stage_lcm, "parity": parity.stage_parity}[a.stage]
+        stage = {"lcm": lcm.stage_lcm, "parity": parity.stage_parity, "parity-lcm": parity.stage_parity_lcm}[a.stage]
     stage(a)
 
 
