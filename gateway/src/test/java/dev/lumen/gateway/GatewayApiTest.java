@@ -5,6 +5,7 @@ import static dev.lumen.gateway.GatewayFixture.KEY_B;
 import static dev.lumen.gateway.GatewayFixture.KEY_GALLERY;
 import static dev.lumen.gateway.GatewayFixture.KEY_LIMITED;
 import static dev.lumen.gateway.GatewayFixture.KEY_QUOTA;
+import static dev.lumen.gateway.GatewayFixture.KEY_RETENTION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lumen.contracts.ControlMessage;
@@ -464,6 +465,56 @@ class GatewayApiTest {
 
         fx.publishState(fx.awaitSubmitted(first), JobStatus.FAILED, null, null);
         GatewayFixture.await(() -> submit(KEY_QUOTA, body("q4"), null).getStatus().value() == 202 ? true : null);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTombstonedJobIsGoneLikeAnUnknownOneItsStreamEndsAndItsQuotaSlotIsFree() {
+        String done = submitted(KEY_RETENTION, body("kept a while"));
+        JobSubmitted doneJob = fx.awaitSubmitted(done);
+        fx.publishState(doneJob, JobStatus.SUCCEEDED, null, List.of(fx.storeImage(doneJob, 0, new byte[] {1, 2, 3})));
+        GatewayFixture.await(() -> "succeeded".equals(getJson(KEY_RETENTION, "/v1/jobs/" + done).get("status")) ? true : null);
+        assertThat((List<Map<String, Object>>) getJson(KEY_RETENTION, "/v1/jobs").get("data"))
+                .extracting(j -> j.get("id")).containsExactly(done);
+
+        // The key's only slot, held by a job whose terminal state this gateway never reads: compaction
+        // can leave a lagging reader nothing but the tombstone. Someone is watching it.
+        String lost = submitted(KEY_RETENTION, body("lost to compaction"));
+        fx.awaitSubmitted(lost);
+        assertThat(submit(KEY_RETENTION, body("over quota"), null).getStatus().value()).isEqualTo(429);
+        Iterator<ServerSentEvent<Map<String, Object>>> events = http.get().uri("/v1/jobs/" + lost + "/events")
+                .header("Authorization", "Bearer " + KEY_RETENTION).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                .expectStatus().isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {
+                }).getResponseBody().filter(e -> e.event() != null).timeout(Duration.ofSeconds(10)).toIterable().iterator();
+        assertThat(events.next().event()).isEqualTo("queued");
+
+        fx.publishTombstone(done);
+        fx.publishTombstone(lost);
+
+        Map<String, Object> unknown = notFound("/v1/jobs/job_neverexisted");
+        GatewayFixture.await(() -> http.get().uri("/v1/jobs/" + lost).header("Authorization", "Bearer " + KEY_RETENTION)
+                .exchange().returnResult(Void.class).getStatus().value() == 404 ? true : null);
+        for (String id : List.of(done, lost)) {
+            Map<String, Object> problem = notFound("/v1/jobs/" + id);
+            assertThat(problem).containsEntry("type", unknown.get("type")).containsEntry("status", 404)
+                    .containsEntry("title", unknown.get("title")).containsEntry("detail", "no job " + id);
+            notFound("/v1/jobs/" + id + "/events");
+            notFound("/v1/jobs/" + id + "/images/0");
+        }
+        assertThat((List<Map<String, Object>>) getJson(KEY_RETENTION, "/v1/jobs").get("data")).isEmpty();
+        // The open stream ended (no terminal event: there was none to send), well before its timeout.
+        List<String> rest = new ArrayList<>();
+        events.forEachRemaining(e -> rest.add(e.event()));
+        assertThat(rest).isEmpty();
+        assertThat(submit(KEY_RETENTION, body("after the purge"), null).getStatus().value()).isEqualTo(202);
+    }
+
+    static Map<String, Object> notFound(String path) {
+        return http.get().uri(path).header("Authorization", "Bearer " + KEY_RETENTION).exchange()
+                .expectStatus().isNotFound().expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {
+                }).returnResult().getResponseBody();
     }
 
     @Test

@@ -50,6 +50,7 @@ final class GatewayFixture implements AutoCloseable {
     static final String KEY_QUOTA = "key-quota";
     static final String KEY_FUZZ = "key-fuzz";
     static final String KEY_GALLERY = "key-gallery";
+    static final String KEY_RETENTION = "key-retention";
     static final String BUCKET = "lumen-test";
 
     final EmbeddedKafka kafka;
@@ -106,6 +107,7 @@ final class GatewayFixture implements AutoCloseable {
         key(props, 3, KEY_QUOTA, "tenant-d", 1000, 1000, 2);
         key(props, 4, KEY_FUZZ, "tenant-fuzz", 1_000_000, 1_000_000, 1000);
         key(props, 5, KEY_GALLERY, "tenant-gallery", 1000, 1000, 1000);
+        key(props, 6, KEY_RETENTION, "tenant-retention", 1000, 1000, 1);
         gateway = GatewayApplication.start(props);
         port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
     }
@@ -180,6 +182,15 @@ final class GatewayFixture implements AutoCloseable {
         JobState state = new JobState(JobState.SCHEMA, job.jobId(), job.tenant(), status, job.spec(), job.submittedAt(), now,
                 1, step, step == null ? null : job.spec().steps(), null, images, null, null, density);
         send(Topics.JOB_STATE, job.jobId(), state);
+    }
+
+    /** Publishes the tombstone the scheduler writes when it forgets a finished job, and waits for the ack. */
+    void publishTombstone(String jobId) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.JOB_STATE, jobId, null)).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     void send(String topic, String key, Message message) {

@@ -97,6 +97,7 @@ class ServiceConfigurationTest {
         assertThat(config.maxInFlightTasksPerPool()).isEqualTo(5);
         assertThat(config.groupId()).isEqualTo("lumen-scheduler");
         assertThat(config.defaultJobTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.jobRetention()).isEqualTo(Duration.ofDays(7));
     }
 
     @Test

@@ -29,6 +29,13 @@ public final class LumenMetrics {
     public static final String JOB_E2E_LATENCY = "lumen.job.e2e.latency";
     /** Counter {@code lumen_jobs_total{pool,model,outcome}}: jobs that reached a terminal state. */
     public static final String JOBS = "lumen.jobs";
+    /**
+     * Counter {@code lumen_jobs_purged_total{outcome}}: finished jobs forgotten (and tombstoned)
+     * after the scheduler's job retention.
+     */
+    public static final String JOBS_PURGED = "lumen.jobs.purged";
+    /** Gauge {@code lumen_scheduler_jobs_known}: jobs a scheduler instance holds, finished ones within their retention included. */
+    public static final String SCHEDULER_JOBS_KNOWN = "lumen.scheduler.jobs.known";
     /** Histogram {@code lumen_job_inference_time_seconds{pool,model,steps,resolution}}: the engine's time for one job. */
     public static final String JOB_INFERENCE_TIME = "lumen.job.inference.time";
     /** Histogram {@code lumen_denoise_step_seconds{pool,model,backend}}: one denoising step of a job's batch. */
@@ -77,6 +84,11 @@ public final class LumenMetrics {
     public static Counter jobs(MeterRegistry registry, String pool, String model, String outcome) {
         return Counter.builder(JOBS).description("Jobs that reached a terminal state")
                 .tags(Tags.of("pool", pool, "model", model, "outcome", outcome)).register(registry);
+    }
+
+    public static Counter jobsPurged(MeterRegistry registry, String outcome) {
+        return Counter.builder(JOBS_PURGED).description("Finished jobs forgotten after the job retention")
+                .tags(Tags.of("outcome", outcome)).register(registry);
     }
 
     public static Timer inferenceTime(MeterRegistry registry, String pool, String model, int steps, int width, int height) {

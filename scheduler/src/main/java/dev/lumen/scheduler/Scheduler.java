@@ -81,6 +81,11 @@ import org.slf4j.LoggerFactory;
  * {@code traceparent}); consuming it is a CONSUMER span of the job's trace, whose context is
  * kept with the job (in memory and as a header of its state records) and becomes the parent of
  * the PRODUCER span that sends its task, whose context travels on in the task record's headers.
+ *
+ * <p><b>Retention.</b> A finished job is kept for {@link SchedulerConfig#jobRetention()} after its
+ * last update, then a tombstone for its key goes to {@code lumen.job-state} (compaction deletes the
+ * record, restarts no longer read it, gateways drop the job) and the job is forgotten. Submissions
+ * older than the retention are ignored, so a re-read {@code lumen.jobs} cannot bring one back.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -179,7 +184,7 @@ public final class Scheduler implements AutoCloseable {
                 if (!records.isEmpty()) {
                     commit();
                 }
-                metrics.refresh(core.activeCounts());
+                metrics.refresh(core.activeCounts(), core.knownJobs());
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -307,6 +312,10 @@ public final class Scheduler implements AutoCloseable {
                 }
                 case Output.Dead(var letter) -> rest.add(producer.send(new ProducerRecord<>(config.topics().deadLetter(),
                         letter.key(), Messages.encode(letter))));
+                case Output.Tombstone(String jobId) -> {
+                    rest.add(producer.send(JobStateRecords.tombstone(config.topics().jobState(), jobId)));
+                    traceparents.remove(jobId);
+                }
                 case Output.Task task -> { }
             }
         }
@@ -411,7 +420,7 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             log.atInfo().addKeyValue("partitions", owned).addKeyValue("jobs", restored)
-                    .addKeyValue("activeJobs", core.activeJobs())
+                    .addKeyValue("activeJobs", core.activeJobs()).addKeyValue("knownJobs", core.knownJobs())
                     .addKeyValue("ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0))
                     .log("partitions assigned; job state rebuilt");
             firstAssignment.countDown();

@@ -21,12 +21,20 @@ import java.util.Optional;
  * @param maxAttempts dispatches per job, retries included (1 = no retry)
  * @param defaultJobTimeout deadline of a job that brings none, counted from its submission
  * @param cancelTimeout how long a running job waits for its worker to confirm a cancel
+ * @param jobRetention how long a finished job (succeeded, failed, cancelled, expired) is kept after
+ *                     its last update; then it is tombstoned on {@code lumen.job-state} and
+ *                     forgotten, and a submission older than this is ignored as a replay (ADR 0016);
+ *                     at least {@code defaultJobTimeout}, so such a submission is past its deadline anyway
  * @param pollTimeout longest wait in one poll; bounds how late timers fire
  */
 public record SchedulerConfig(String bootstrapServers, String groupId, SchedulerTopics topics,
                               Map<String, String> poolsByModel, String defaultPool, int maxBatchSize,
                               int maxInFlightTasksPerPool, int maxQueuedPerTenant, int maxAttempts,
-                              Duration defaultJobTimeout, Duration cancelTimeout, Duration pollTimeout) {
+                              Duration defaultJobTimeout, Duration cancelTimeout, Duration jobRetention,
+                              Duration pollTimeout) {
+
+    /** How long finished jobs are kept unless told otherwise: a week, long enough to fetch results after a weekend. */
+    public static final Duration DEFAULT_JOB_RETENTION = Duration.ofDays(7);
 
     public SchedulerConfig {
         requireText(bootstrapServers, "bootstrapServers");
@@ -48,13 +56,20 @@ public record SchedulerConfig(String bootstrapServers, String groupId, Scheduler
         requireAtLeast(maxAttempts, 1, "maxAttempts");
         requirePositive(defaultJobTimeout, "defaultJobTimeout");
         requirePositive(cancelTimeout, "cancelTimeout");
+        requirePositive(jobRetention, "jobRetention");
+        if (jobRetention.compareTo(defaultJobTimeout) < 0) {
+            // Submissions older than the retention are ignored as replays; that is only safe when a
+            // job that old is past its deadline anyway.
+            throw new SchedulerConfigException("jobRetention (" + jobRetention + ") must be at least defaultJobTimeout ("
+                    + defaultJobTimeout + "): submissions older than the retention are ignored as replays");
+        }
         requirePositive(pollTimeout, "pollTimeout");
     }
 
     /** Reasonable settings for one pool serving every model; change them with the {@code with…} methods. */
     public static SchedulerConfig defaults(String bootstrapServers, String pool) {
         return new SchedulerConfig(bootstrapServers, "lumen-scheduler", SchedulerTopics.standard(), Map.of(), pool,
-                8, 4, 100, 3, Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofMillis(200));
+                8, 4, 100, 3, Duration.ofMinutes(10), Duration.ofSeconds(30), DEFAULT_JOB_RETENTION, Duration.ofMillis(200));
     }
 
     /** The pool that serves {@code model}, if any. */
@@ -64,27 +79,33 @@ public record SchedulerConfig(String bootstrapServers, String groupId, Scheduler
 
     public SchedulerConfig withGroupId(String value) {
         return new SchedulerConfig(bootstrapServers, value, topics, poolsByModel, defaultPool, maxBatchSize,
-                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, pollTimeout);
+                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, jobRetention, pollTimeout);
     }
 
     public SchedulerConfig withTopics(SchedulerTopics value) {
         return new SchedulerConfig(bootstrapServers, groupId, value, poolsByModel, defaultPool, maxBatchSize,
-                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, pollTimeout);
+                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, jobRetention, pollTimeout);
     }
 
     public SchedulerConfig withPools(Map<String, String> byModel, String fallback) {
         return new SchedulerConfig(bootstrapServers, groupId, topics, byModel, fallback, maxBatchSize,
-                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, pollTimeout);
+                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, jobRetention, pollTimeout);
     }
 
     public SchedulerConfig withLimits(int batchSize, int inFlightTasksPerPool, int queuedPerTenant, int attempts) {
         return new SchedulerConfig(bootstrapServers, groupId, topics, poolsByModel, defaultPool, batchSize,
-                inFlightTasksPerPool, queuedPerTenant, attempts, defaultJobTimeout, cancelTimeout, pollTimeout);
+                inFlightTasksPerPool, queuedPerTenant, attempts, defaultJobTimeout, cancelTimeout, jobRetention, pollTimeout);
     }
 
     public SchedulerConfig withTimeouts(Duration jobTimeout, Duration cancel) {
         return new SchedulerConfig(bootstrapServers, groupId, topics, poolsByModel, defaultPool, maxBatchSize,
-                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, jobTimeout, cancel, pollTimeout);
+                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, jobTimeout, cancel, jobRetention, pollTimeout);
+    }
+
+    /** Finished jobs kept this long after their last update, then tombstoned and forgotten. */
+    public SchedulerConfig withJobRetention(Duration value) {
+        return new SchedulerConfig(bootstrapServers, groupId, topics, poolsByModel, defaultPool, maxBatchSize,
+                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, value, pollTimeout);
     }
 
     private static void requireText(String value, String name) {

@@ -18,12 +18,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -53,6 +55,10 @@ final class SchedulerCore {
 
         record Dead(DeadLetter letter) implements Output {
         }
+
+        /** A finished job past its retention: a tombstone (null value) for its key on {@code lumen.job-state}. */
+        record Tombstone(String jobId) implements Output {
+        }
     }
 
     /** Told about the job-level events metrics are made of; called on the loop thread. */
@@ -67,6 +73,14 @@ final class SchedulerCore {
         /** The job reached a terminal state. */
         default void finished(Job job, String pool, Instant now) {
         }
+
+        /** The finished job was kept for the retention period and is now tombstoned and forgotten. */
+        default void purged(Job job, Instant now) {
+        }
+    }
+
+    /** When a finished job's retention ends: its last update plus the retention. */
+    private record Purge(Instant at, String jobId) {
     }
 
     /** How many active jobs share a pool, model, priority and phase ({@code queued} or {@code running}). */
@@ -84,6 +98,11 @@ final class SchedulerCore {
     /** pool → task id → its jobs still running. */
     private final Map<String, Map<String, Set<String>>> inFlight = new HashMap<>();
     private final Map<String, Instant> pendingCancels = new LinkedHashMap<>();
+    /**
+     * Finished jobs by the end of their retention, soonest first, so a turn looks only at the head.
+     * An entry whose job was forgotten or replaced since is skipped when it comes up.
+     */
+    private final PriorityQueue<Purge> purges = new PriorityQueue<>(Comparator.comparing(Purge::at));
 
     SchedulerCore(SchedulerConfig config, Clock clock) {
         this.config = config;
@@ -124,6 +143,11 @@ final class SchedulerCore {
         return active.size();
     }
 
+    /** Jobs held in memory, finished ones within their retention included. */
+    int knownJobs() {
+        return jobs.size();
+    }
+
     /** A job read back from {@code lumen.job-state} at start or after a rebalance. */
     void restore(Job job) {
         if (jobs.containsKey(job.id())) {
@@ -131,6 +155,8 @@ final class SchedulerCore {
         }
         jobs.put(job.id(), job);
         if (job.status().terminal()) {
+            // One already past its retention is tombstoned by the next tick.
+            purges.add(purgeOf(job));
             return;
         }
         active.add(job.id());
@@ -154,6 +180,10 @@ final class SchedulerCore {
             inFlight.values().forEach(tasks -> tasks.values().forEach(ids -> ids.remove(id)));
         }
         inFlight.values().forEach(tasks -> tasks.values().removeIf(Set::isEmpty));
+        if (!gone.isEmpty()) {
+            Set<String> goneIds = Set.copyOf(gone);
+            purges.removeIf(p -> goneIds.contains(p.jobId()));
+        }
     }
 
     List<Output> submitted(JobSubmitted submitted) {
@@ -163,6 +193,14 @@ final class SchedulerCore {
             return out;
         }
         Instant now = clock.instant();
+        if (submitted.submittedAt() != null && !submitted.submittedAt().plus(config.jobRetention()).isAfter(now)) {
+            // A job submitted longer ago than the retention is finished and may have been forgotten
+            // already: this is a re-read record (offsets reset or expired), and accepting it would
+            // bring the job back. Had it never run, its deadline would have passed long ago anyway.
+            log.atInfo().addKeyValue("jobId", submitted.jobId()).addKeyValue("submittedAt", submitted.submittedAt())
+                    .addKeyValue("retention", config.jobRetention()).log("submission older than the job retention; ignored");
+            return out;
+        }
         Instant deadline = submitted.deadline() != null ? submitted.deadline()
                 : (submitted.submittedAt() != null ? submitted.submittedAt() : now).plus(config.defaultJobTimeout());
         Job job = machine.accept(submitted, deadline, now);
@@ -221,7 +259,7 @@ final class SchedulerCore {
         return List.of(new Output.Dead(new DeadLetter(topic, key, reason, 1, payload, clock.instant())));
     }
 
-    /** Timers, then dispatch: run once per loop turn. */
+    /** Timers, then dispatch, then finished jobs past their retention: run once per loop turn. */
     List<Output> tick() {
         List<Output> out = new ArrayList<>();
         Instant now = clock.instant();
@@ -230,7 +268,35 @@ final class SchedulerCore {
         }
         pendingCancels.values().removeIf(at -> at.plus(PENDING_CANCEL_TTL).isBefore(now));
         dispatch(now, out);
+        purge(now, out);
         return out;
+    }
+
+    /**
+     * Forgets finished jobs whose last update is at least the retention old, each with a tombstone
+     * so compaction drops its record and no restart replays it. Only terminal jobs are ever queued
+     * here, and a terminal job never changes again, so an active job is never removed.
+     */
+    private void purge(Instant now, List<Output> out) {
+        while (!purges.isEmpty() && !purges.peek().at().isAfter(now)) {
+            Purge due = purges.poll();
+            Job job = jobs.get(due.jobId());
+            if (job == null || !job.status().terminal() || !purgeOf(job).equals(due)) {
+                continue;
+            }
+            jobs.remove(job.id());
+            out.add(new Output.Tombstone(job.id()));
+            observer.purged(job, now);
+            try (LogContext l = LogContext.job(job.id())) {
+                log.atInfo().addKeyValue("jobId", job.id()).addKeyValue("tenant", job.tenant())
+                        .addKeyValue("status", job.status().wire()).addKeyValue("updatedAt", job.state().updatedAt())
+                        .log("finished job past its retention; tombstoned and forgotten");
+            }
+        }
+    }
+
+    private Purge purgeOf(Job job) {
+        return new Purge(job.state().updatedAt().plus(config.jobRetention()), job.id());
     }
 
     private void dispatch(Instant now, List<Output> out) {
@@ -283,6 +349,7 @@ final class SchedulerCore {
             }
             if (after.status().terminal()) {
                 active.remove(after.id());
+                purges.add(purgeOf(after));
                 observer.finished(after, poolOf(after), clock.instant());
             } else if (before.status() == JobStatus.QUEUED && after.status() == JobStatus.RUNNING) {
                 observer.dispatched(after, poolOf(after), clock.instant());

@@ -54,8 +54,8 @@ public final class SchedulerMain {
             tracing.close();
             stopped.countDown();
         }));
-        log.info("scheduler running groupId={} pools={} defaultPool={}", config.groupId(), config.poolsByModel(),
-                config.defaultPool());
+        log.info("scheduler running groupId={} pools={} defaultPool={} jobRetention={}", config.groupId(),
+                config.poolsByModel(), config.defaultPool(), config.jobRetention());
         // Exit when the loop dies, so the container's restart policy starts a fresh scheduler
         // (a health check alone only marks it unhealthy under plain Compose).
         while (!stopped.await(1, TimeUnit.SECONDS)) {
@@ -71,7 +71,8 @@ public final class SchedulerMain {
      * {@code LUMEN_POOLS} ({@code model=pool,…}) or {@code LUMEN_DEFAULT_POOL} (or both) must name
      * where jobs go. {@code LUMEN_GROUP_ID}, {@code LUMEN_TOPIC_PREFIX}, {@code LUMEN_MAX_BATCH_SIZE},
      * {@code LUMEN_MAX_IN_FLIGHT_TASKS_PER_POOL}, {@code LUMEN_MAX_QUEUED_PER_TENANT},
-     * {@code LUMEN_MAX_ATTEMPTS}, {@code LUMEN_JOB_TIMEOUT_S} and {@code LUMEN_CANCEL_TIMEOUT_S}
+     * {@code LUMEN_MAX_ATTEMPTS}, {@code LUMEN_JOB_TIMEOUT_S}, {@code LUMEN_CANCEL_TIMEOUT_S} and
+     * {@code LUMEN_JOB_RETENTION_S} (how long finished jobs are kept; 604800, a week, by default)
      * override {@link SchedulerConfig#defaults}.
      *
      * @throws SchedulerConfigException naming the variable that is missing or malformed
@@ -83,7 +84,7 @@ public final class SchedulerMain {
         }
         String defaultPool = blankToNull(env.get("LUMEN_DEFAULT_POOL"));
         SchedulerConfig d = SchedulerConfig.defaults(bootstrap.strip(), defaultPool == null ? "unused" : defaultPool);
-        SchedulerConfig config = d
+        SchedulerConfig c = d
                 .withGroupId(env.getOrDefault("LUMEN_GROUP_ID", d.groupId()))
                 .withTopics(new SchedulerTopics(env.getOrDefault("LUMEN_TOPIC_PREFIX", "")))
                 .withPools(pools(env.getOrDefault("LUMEN_POOLS", "")), defaultPool)
@@ -91,8 +92,13 @@ public final class SchedulerMain {
                         integer(env, "LUMEN_MAX_IN_FLIGHT_TASKS_PER_POOL", d.maxInFlightTasksPerPool()),
                         integer(env, "LUMEN_MAX_QUEUED_PER_TENANT", d.maxQueuedPerTenant()),
                         integer(env, "LUMEN_MAX_ATTEMPTS", d.maxAttempts()));
-        return config.withTimeouts(seconds(env, "LUMEN_JOB_TIMEOUT_S", d.defaultJobTimeout()),
-                seconds(env, "LUMEN_CANCEL_TIMEOUT_S", d.cancelTimeout()));
+        // All durations at once: the retention must cover the job timeout, and setting one before
+        // the other could trip that check on a valid pair.
+        return new SchedulerConfig(c.bootstrapServers(), c.groupId(), c.topics(), c.poolsByModel(), c.defaultPool(),
+                c.maxBatchSize(), c.maxInFlightTasksPerPool(), c.maxQueuedPerTenant(), c.maxAttempts(),
+                seconds(env, "LUMEN_JOB_TIMEOUT_S", d.defaultJobTimeout()),
+                seconds(env, "LUMEN_CANCEL_TIMEOUT_S", d.cancelTimeout()),
+                seconds(env, "LUMEN_JOB_RETENTION_S", d.jobRetention()), c.pollTimeout());
     }
 
     /** {@code model=pool,model=pool}; blanks around names and empty entries are ignored. */

@@ -22,9 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SchedulerMetrics implements SchedulerCore.Observer {
     private final MeterRegistry meters;
     private final Map<ActiveKey, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final AtomicLong knownJobs = new AtomicLong();
 
     SchedulerMetrics(MeterRegistry meters) {
         this.meters = meters;
+        Gauge.builder(LumenMetrics.SCHEDULER_JOBS_KNOWN, knownJobs, AtomicLong::get)
+                .description("Jobs held by this scheduler instance, finished ones within their retention included")
+                .register(meters);
     }
 
     @Override
@@ -41,8 +45,14 @@ final class SchedulerMetrics implements SchedulerCore.Observer {
                 .record(nonNegative(Duration.between(job.state().createdAt(), now)));
     }
 
+    @Override
+    public void purged(Job job, Instant now) {
+        LumenMetrics.jobsPurged(meters, job.status().wire()).increment();
+    }
+
     /** Sets every gauge to the current counts; series of keys with no jobs now go to 0 (not away). */
-    void refresh(Map<ActiveKey, Long> counts) {
+    void refresh(Map<ActiveKey, Long> counts, int known) {
+        knownJobs.set(known);
         gauges.forEach((key, value) -> {
             if (!counts.containsKey(key)) {
                 value.set(0);

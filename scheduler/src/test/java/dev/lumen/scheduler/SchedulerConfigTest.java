@@ -25,6 +25,11 @@ class SchedulerConfigTest {
                 .hasMessageContaining("maxBatchSize");
         assertThatThrownBy(() -> defaults.withLimits(1, 1, 1, 0)).hasMessageContaining("maxAttempts");
         assertThatThrownBy(() -> defaults.withTimeouts(Duration.ZERO, Duration.ofSeconds(1))).hasMessageContaining("defaultJobTimeout");
+        assertThatThrownBy(() -> defaults.withJobRetention(Duration.ZERO)).hasMessageContaining("jobRetention");
+        assertThatThrownBy(() -> defaults.withJobRetention(Duration.ofSeconds(-1))).hasMessageContaining("jobRetention");
+        assertThatThrownBy(() -> defaults.withJobRetention(Duration.ofMinutes(5)))
+                .hasMessageContaining("jobRetention (PT5M) must be at least defaultJobTimeout (PT10M)");
+        assertThat(defaults.withJobRetention(Duration.ofMinutes(10)).jobRetention()).isEqualTo(Duration.ofMinutes(10));
         assertThatThrownBy(() -> defaults.withPools(Map.of(), null)).hasMessageContaining("no job could run");
         assertThatThrownBy(() -> defaults.withPools(Map.of("m", "Bad Pool"), null)).isInstanceOf(SchedulerConfigException.class)
                 .hasMessageContaining("pool name");

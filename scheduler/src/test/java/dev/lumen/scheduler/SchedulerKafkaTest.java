@@ -16,10 +16,14 @@ import dev.lumen.contracts.TaskMessage;
 import dev.lumen.contracts.WorkerEvent;
 import dev.lumen.embedded.EmbeddedKafka;
 import dev.lumen.embedded.TopicSpec;
+import dev.lumen.scheduler.kafka.CompactedTopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -28,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -285,6 +290,81 @@ class SchedulerKafkaTest {
         }
     }
 
+    @Test
+    void finishedJobsAreTombstonedAfterTheRetentionWhileActiveOnesStayHoweverOld() throws Exception {
+        Duration retention = Duration.ofHours(1);
+        try (Env env = new Env(c -> c.withLimits(1, 1, 100, 3).withPools(Map.of("pixart-512", "small"), null)
+                .withJobRetention(retention))) {
+            env.startScheduler();
+            Instant farDeadline = env.clock.instant().plus(Duration.ofDays(365));
+            env.submit("k1", "acme", SMALL, null);
+            complete(env, env.tasks("small").await(l -> l.size() == 1).getFirst());
+            env.submit("k2", "acme", spec("sdxl", 20), null);
+            env.awaitTerminal(List.of("k1", "k2"));
+            env.submit("r1", "acme", SMALL, farDeadline);
+            TaskMessage r1Task = env.tasks("small").await(l -> l.size() == 2).get(1);
+            env.event(WorkerEvent.Type.STARTED, "r1", r1Task.taskId(), null, null);
+            env.submit("w1", "globex", SMALL, farDeadline);
+            env.awaitStatus("w1", JobStatus.QUEUED);
+
+            env.clock.advance(retention.minusMinutes(1));
+            env.settle();
+            assertThat(env.states.tombstones()).as("nothing goes before its retention").isEmpty();
+
+            env.clock.advance(Duration.ofMinutes(2));
+            env.states.awaitTombstones(t -> t.containsAll(List.of("k1", "k2")));
+            // Far past the retention, the running and the queued job are still there.
+            env.clock.advance(retention.multipliedBy(24 * 30));
+            env.settle();
+            assertThat(env.states.tombstones()).contains("k1", "k2").doesNotContain("r1", "w1");
+            assertThat(env.states.tombstones()).as("one tombstone per job").doesNotHaveDuplicates();
+
+            // What a restart rebuilds from lumen.job-state: the latest record per key, tombstones applied.
+            env.stopScheduler();
+            Set<String> table = CompactedTopicReader.read(kafka.bootstrapServers(), env.topics.jobState(), Set.of(0), WAIT)
+                    .keySet();
+            assertThat(table).contains("r1", "w1").doesNotContain("k1", "k2");
+
+            // The restarted scheduler still drives the old active jobs to the end.
+            env.startScheduler();
+            env.event(WorkerEvent.Type.COMPLETED, "r1", r1Task.taskId(), null, null);
+            TaskMessage w1Task = env.tasks("small").await(l -> l.size() == 3).get(2);
+            assertThat(w1Task.jobs()).extracting(TaskMessage.TaskJob::jobId).containsExactly("w1");
+            complete(env, w1Task);
+            Map<String, List<JobState>> history = env.awaitTerminal(List.of("r1", "w1"));
+            assertThat(history.get("r1").getLast().status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(history.get("w1").getLast().status()).isEqualTo(JobStatus.SUCCEEDED);
+        }
+    }
+
+    @Test
+    void purgedJobsStayGoneWhenSubmissionsAreReadAgainAndRestoredOnesPastRetentionAreTombstoned() throws Exception {
+        Duration retention = Duration.ofHours(1);
+        try (Env env = new Env(c -> c.withLimits(1, 4, 100, 3).withPools(Map.of("pixart-512", "small"), null)
+                .withJobRetention(retention))) {
+            env.startScheduler();
+            env.submit("o1", "acme", SMALL, null);
+            complete(env, env.tasks("small").await(l -> l.size() == 1).getFirst());
+            env.awaitTerminal(List.of("o1"));
+            env.stopScheduler();
+
+            // Finished before the restart, past its retention when the new scheduler reads it back.
+            env.clock.advance(retention.plusSeconds(1));
+            env.startScheduler();
+            env.states.awaitTombstones(t -> t.contains("o1"));
+            int statesOfO1 = env.history().get("o1").size();
+            env.stopScheduler();
+
+            // Committed offsets lost (a new group, or expired offsets): every submission is read again.
+            env.startScheduler(env.config.withGroupId(env.config.groupId() + "-again"));
+            env.settle();
+            assertThat(env.history().get("o1")).as("o1 not brought back").hasSize(statesOfO1);
+            assertThat(env.tasks("small").snapshot()).flatExtracting(TaskMessage::jobs)
+                    .extracting(TaskMessage.TaskJob::jobId).containsOnlyOnce("o1");
+            assertThat(env.states.tombstones()).containsOnlyOnce("o1");
+        }
+    }
+
     private static void complete(Env env, TaskMessage task) {
         for (TaskMessage.TaskJob job : task.jobs()) {
             env.event(WorkerEvent.Type.COMPLETED, job.jobId(), task.taskId(), null, null);
@@ -309,6 +389,9 @@ class SchedulerKafkaTest {
     private static final class Env implements AutoCloseable {
         final SchedulerTopics topics;
         final SchedulerConfig config;
+        /** The scheduler's clock, and the time the test's gateway and workers stamp their messages with. */
+        final SkewedClock clock = new SkewedClock();
+        private final AtomicInteger settles = new AtomicInteger();
         final KafkaProducer<String, byte[]> producer;
         private final Map<String, Tail<TaskMessage>> taskTails = new LinkedHashMap<>();
         private final Tail<JobState> states;
@@ -330,7 +413,11 @@ class SchedulerKafkaTest {
         }
 
         void startScheduler() throws InterruptedException {
-            scheduler = Scheduler.start(config);
+            startScheduler(config);
+        }
+
+        void startScheduler(SchedulerConfig with) throws InterruptedException {
+            scheduler = Scheduler.start(with, clock);
             assertThat(scheduler.awaitAssignment(WAIT)).as("scheduler got its partitions").isTrue();
         }
 
@@ -361,18 +448,18 @@ class SchedulerKafkaTest {
         }
 
         void submit(String jobId, String tenant, GenerationSpec spec, Instant deadline) {
-            send(topics.jobs(), jobId, new JobSubmitted(jobId, tenant, spec, Instant.now(), deadline, null, null));
+            send(topics.jobs(), jobId, new JobSubmitted(jobId, tenant, spec, clock.instant(), deadline, null, null));
         }
 
         void cancel(String jobId) {
-            send(topics.control(), jobId, new ControlMessage(ControlMessage.Type.CANCEL, jobId, "acme", Instant.now()));
+            send(topics.control(), jobId, new ControlMessage(ControlMessage.Type.CANCEL, jobId, "acme", clock.instant()));
         }
 
         void event(WorkerEvent.Type type, String jobId, String taskId, Integer step, ErrorInfo error) {
             List<ImageRef> images = type == WorkerEvent.Type.COMPLETED
                     ? List.of(new ImageRef(0, "images/acme/" + jobId + "/0.png", "images/acme/" + jobId + "/0.json", 512, 512))
                     : null;
-            send(topics.events(), jobId, new WorkerEvent(WorkerEvent.SCHEMA, type, jobId, taskId, "worker-1", Instant.now(),
+            send(topics.events(), jobId, new WorkerEvent(WorkerEvent.SCHEMA, type, jobId, taskId, "worker-1", clock.instant(),
                     step, 20, null, images, error, type == WorkerEvent.Type.COMPLETED ? 42.0 : null));
         }
 
@@ -384,6 +471,19 @@ class SchedulerKafkaTest {
             states.poll();
             return history().getOrDefault(jobId, List.of()).stream().reduce((a, b) -> b).orElseThrow(
                     () -> new AssertionError("no state for " + jobId));
+        }
+
+        /**
+         * Returns once the scheduler has run a whole turn after this call, and everything that turn
+         * published is read: a job of a model no pool serves fails in the turn that reads it; the
+         * second such job is read in a later turn, so its state comes after all the first turn wrote.
+         */
+        void settle() {
+            for (int i = 0; i < 2; i++) {
+                String marker = "settle-" + settles.incrementAndGet();
+                submit(marker, "settle", spec("no-such-model", 20), null);
+                awaitStatus(marker, JobStatus.FAILED);
+            }
         }
 
         void awaitStatus(String jobId, JobStatus status) {
@@ -441,6 +541,7 @@ class SchedulerKafkaTest {
         private final KafkaConsumer<String, byte[]> consumer;
         private final Class<T> type;
         private final List<T> seen = new ArrayList<>();
+        private final List<String> tombstones = new ArrayList<>();
 
         Tail(String topic, Class<T> type) {
             this.type = type;
@@ -453,7 +554,11 @@ class SchedulerKafkaTest {
 
         List<T> poll() {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                seen.add(Messages.decode(record.value(), type));
+                if (record.value() == null) {
+                    tombstones.add(record.key());
+                } else {
+                    seen.add(Messages.decode(record.value(), type));
+                }
             }
             return List.copyOf(seen);
         }
@@ -473,9 +578,50 @@ class SchedulerKafkaTest {
             throw new AssertionError("condition not met within " + WAIT + "; saw " + seen);
         }
 
+        /** Keys of the tombstones (null values) read so far, in order. */
+        List<String> tombstones() {
+            poll();
+            return List.copyOf(tombstones);
+        }
+
+        List<String> awaitTombstones(Predicate<List<String>> condition) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                List<String> now = tombstones();
+                if (condition.test(now)) {
+                    return now;
+                }
+            }
+            throw new AssertionError("tombstones not as expected within " + WAIT + "; saw " + tombstones);
+        }
+
         @Override
         public void close() {
             consumer.close();
+        }
+    }
+
+    /** The system clock moved on by however much a test advanced it: timers see the future at once. */
+    private static final class SkewedClock extends Clock {
+        private final AtomicReference<Duration> skew = new AtomicReference<>(Duration.ZERO);
+
+        void advance(Duration by) {
+            skew.updateAndGet(d -> d.plus(by));
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(skew.get());
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException("a test clock in UTC only");
         }
     }
 }

@@ -23,7 +23,8 @@ class SchedulerMainTest {
                 Map.entry("LUMEN_MAX_QUEUED_PER_TENANT", "7"),
                 Map.entry("LUMEN_MAX_ATTEMPTS", "1"),
                 Map.entry("LUMEN_JOB_TIMEOUT_S", "90"),
-                Map.entry("LUMEN_CANCEL_TIMEOUT_S", "5")));
+                Map.entry("LUMEN_CANCEL_TIMEOUT_S", "5"),
+                Map.entry("LUMEN_JOB_RETENTION_S", "86400")));
 
         assertThat(config.bootstrapServers()).isEqualTo("kafka:9092");
         assertThat(config.poolsByModel()).containsExactlyInAnyOrderEntriesOf(
@@ -37,6 +38,7 @@ class SchedulerMainTest {
         assertThat(config.maxAttempts()).isEqualTo(1);
         assertThat(config.defaultJobTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(config.cancelTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.jobRetention()).isEqualTo(Duration.ofDays(1));
     }
 
     @Test
@@ -45,6 +47,7 @@ class SchedulerMainTest {
                 "LUMEN_KAFKA_BOOTSTRAP", "kafka:9092", "LUMEN_DEFAULT_POOL", "gpu"));
 
         assertThat(config).isEqualTo(SchedulerConfig.defaults("kafka:9092", "gpu"));
+        assertThat(config.jobRetention()).isEqualTo(Duration.ofDays(7));
     }
 
     @Test
@@ -66,6 +69,20 @@ class SchedulerMainTest {
         assertThatThrownBy(() -> SchedulerMain.configFromEnv(Map.of(
                 "LUMEN_KAFKA_BOOTSTRAP", "k:9092", "LUMEN_DEFAULT_POOL", "gpu", "LUMEN_MAX_ATTEMPTS", "three")))
                 .isInstanceOf(SchedulerConfigException.class).hasMessageContaining("LUMEN_MAX_ATTEMPTS");
+        assertThatThrownBy(() -> SchedulerMain.configFromEnv(Map.of(
+                "LUMEN_KAFKA_BOOTSTRAP", "k:9092", "LUMEN_DEFAULT_POOL", "gpu", "LUMEN_JOB_RETENTION_S", "7d")))
+                .isInstanceOf(SchedulerConfigException.class).hasMessageContaining("LUMEN_JOB_RETENTION_S");
+        assertThatThrownBy(() -> SchedulerMain.configFromEnv(Map.of(
+                "LUMEN_KAFKA_BOOTSTRAP", "k:9092", "LUMEN_DEFAULT_POOL", "gpu", "LUMEN_JOB_RETENTION_S", "0")))
+                .isInstanceOf(SchedulerConfigException.class).hasMessageContaining("jobRetention");
+        // A long job timeout with a longer retention is valid whichever is read first.
+        SchedulerConfig longJobs = SchedulerMain.configFromEnv(Map.of("LUMEN_KAFKA_BOOTSTRAP", "k:9092",
+                "LUMEN_DEFAULT_POOL", "gpu", "LUMEN_JOB_TIMEOUT_S", "1209600", "LUMEN_JOB_RETENTION_S", "2419200"));
+        assertThat(longJobs.defaultJobTimeout()).isEqualTo(Duration.ofDays(14));
+        assertThat(longJobs.jobRetention()).isEqualTo(Duration.ofDays(28));
+        assertThatThrownBy(() -> SchedulerMain.configFromEnv(Map.of("LUMEN_KAFKA_BOOTSTRAP", "k:9092",
+                "LUMEN_DEFAULT_POOL", "gpu", "LUMEN_JOB_TIMEOUT_S", "7200", "LUMEN_JOB_RETENTION_S", "3600")))
+                .isInstanceOf(SchedulerConfigException.class).hasMessageContaining("at least defaultJobTimeout");
         assertThatThrownBy(() -> SchedulerMain.configFromEnv(Map.of("LUMEN_KAFKA_BOOTSTRAP", "k:9092")))
                 .isInstanceOf(SchedulerConfigException.class).hasMessageContaining("no job could run");
     }

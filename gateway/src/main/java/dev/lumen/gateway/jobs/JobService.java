@@ -44,7 +44,8 @@ import reactor.core.publisher.Mono;
  *
  * <p>Idempotency: with an {@code Idempotency-Key} the job id is derived from the tenant and the
  * key, so the same key names the same job on every gateway instance and after restarts (the
- * scheduler ignores a resubmitted id). A retry whose request differs (its {@link GenerationSpec})
+ * scheduler ignores a resubmitted id) for as long as the job is retained (ADR 0016; after that the
+ * key submits a new job). A retry whose request differs (its {@link GenerationSpec})
  * is refused with 422. Without a key the id is random. An omitted seed is derived from the job id,
  * so a retried request yields the same spec, and the same image.
  */

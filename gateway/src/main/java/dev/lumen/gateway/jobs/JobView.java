@@ -20,7 +20,9 @@ import reactor.core.scheduler.Schedulers;
  * materialised by {@link JobStateConsumer}, plus a provisional {@code accepted} state for a job this
  * gateway has just submitted and the scheduler has not described yet. A scheduler state always
  * replaces a provisional one, never the reverse. Watchers ({@link #watch}) get the current state
- * and then every change, with no gap: registration and updates take the same lock.
+ * and then every change, with no gap: registration and updates take the same lock. A tombstone
+ * (the scheduler forgot the job after its retention, ADR 0016) removes the job: reads answer 404,
+ * lists skip it, its watchers' streams end and removal listeners (the quota) let go of it.
  */
 @Component
 public class JobView {
@@ -28,6 +30,7 @@ public class JobView {
     private final Map<String, JobState> states = new HashMap<>();
     private final Map<String, List<Sinks.Many<JobState>>> watchers = new HashMap<>();
     private final List<Consumer<JobState>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> removalListeners = new CopyOnWriteArrayList<>();
 
     /** The job's latest known state. */
     public Optional<JobState> get(String jobId) {
@@ -67,6 +70,11 @@ public class JobView {
         listeners.add(listener);
     }
 
+    /** Calls {@code listener} (on the consumer's thread) with the id of every job a tombstone removes. */
+    public void addRemovalListener(Consumer<String> listener) {
+        removalListeners.add(listener);
+    }
+
     /** Stores a provisional state if the job is unknown; returns the state that is now current. */
     JobState putProvisional(JobState provisional) {
         synchronized (lock) {
@@ -88,19 +96,33 @@ public class JobView {
 
     /** Applies a record of {@code lumen.job-state}: a state, or a tombstone ({@code null}) that drops the job. */
     void apply(String jobId, JobState state) {
+        if (state == null) {
+            remove(jobId);
+            return;
+        }
         synchronized (lock) {
-            if (state == null) {
-                states.remove(jobId);
-                return;
-            }
             states.put(jobId, state);
             emit(state);
         }
         listeners.forEach(l -> l.accept(state));
     }
 
+    private void remove(String jobId) {
+        synchronized (lock) {
+            states.remove(jobId);
+            // Normally a watcher saw the terminal state and left; one still here (compaction kept
+            // only the tombstone) would otherwise wait forever on a job that no longer exists.
+            List<Sinks.Many<JobState>> list = watchers.remove(jobId);
+            if (list != null) {
+                list.forEach(Sinks.Many::tryEmitComplete);
+            }
+        }
+        removalListeners.forEach(l -> l.accept(jobId));
+    }
+
     /**
-     * The job's current state (if any) followed by every later one, until the subscriber cancels.
+     * The job's current state (if any) followed by every later one, until the subscriber cancels
+     * or a tombstone removes the job (then the flux completes).
      * Delivered on the parallel scheduler, so a slow client never holds up the consumer thread.
      */
     public Flux<JobState> watch(String jobId) {

@@ -24,6 +24,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The job API: submit ({@code 202} once Kafka has the job), list, read, stream events, cancel.
@@ -102,8 +103,11 @@ public class JobsController {
     public Flux<ServerSentEvent<Object>> events(ServerWebExchange exchange, @PathVariable("id") String id) {
         JobState job = jobs.get(ApiKey.of(exchange), id);
         JobEvents mapper = new JobEvents();
-        Flux<ServerSentEvent<Object>> events = view.watch(job.jobId()).concatMapIterable(mapper::next);
-        Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(HEARTBEAT)
+        // The watch completes if the job is removed (a tombstone); the heartbeats stop with it.
+        Sinks.Empty<Void> removed = Sinks.empty();
+        Flux<ServerSentEvent<Object>> events = view.watch(job.jobId()).doOnComplete(removed::tryEmitEmpty)
+                .concatMapIterable(mapper::next);
+        Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(HEARTBEAT).takeUntilOther(removed.asMono())
                 .map(i -> ServerSentEvent.builder().comment("keep-alive").build());
         return events.mergeWith(heartbeats).takeUntil(JobEvents::terminal);
     }

@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 /**
  * Counts the non-terminal jobs each API key submitted through this gateway, for the per-key queue
  * quota. A slot is taken before publishing and freed when the scheduler reports the job terminal
- * (or the publish fails). Per instance and in memory: jobs submitted before a restart do not
+ * (or the publish fails, or a tombstone removes the job: compaction may have dropped its terminal
+ * state before a lagging gateway read it). Per instance and in memory: jobs submitted before a restart do not
  * count; the scheduler's per-tenant quota still bounds them (ADR 0004).
  */
 @Component
@@ -24,6 +25,7 @@ public class QuotaTracker {
                 release(state.jobId());
             }
         });
+        view.addRemovalListener(this::release);
     }
 
     /** Takes a slot for {@code jobId}; {@code false} if the key already has its maximum of active jobs. */

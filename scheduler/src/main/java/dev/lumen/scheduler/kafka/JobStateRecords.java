@@ -48,6 +48,15 @@ public final class JobStateRecords {
         return record;
     }
 
+    /**
+     * The tombstone that deletes a job from the compacted topic: its key with a null value. Readers
+     * drop the key ({@link CompactedTopicReader}, the gateway's view), and compaction removes the
+     * job's records.
+     */
+    public static ProducerRecord<String, byte[]> tombstone(String topic, String jobId) {
+        return new ProducerRecord<>(topic, jobId, null);
+    }
+
     /** The trace context kept with a state record, or null. */
     public static String traceparent(ConsumerRecord<String, byte[]> record) {
         return text(record.headers(), TRACEPARENT);
