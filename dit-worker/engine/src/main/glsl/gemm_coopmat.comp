@@ -2,9 +2,9 @@
 // Batched C = A · Bᵀ (+ bias[n]) on cooperative matrices (VK_KHR_cooperative_matrix, tensor cores on
 // NVIDIA): A [M, K] fp32 rows (activations), B [N, K] fp16 (a linear layer's weight as stored), C
 // [M, N] fp32. The same push constants and batch addressing as gemm.comp, so VulkanOps can route a
-// product to either kernel. WRITTEN AND COMPILED, NOT YET EXECUTED on a device with the extension
-// (no such device was available when it was written); CoopMatGemmTest checks it against the CPU
-// backend wherever one is.
+// product to either kernel. EXECUTED SO FAR ONLY ON LAVAPIPE (Mesa 26.1/26.2: 8 × 8 × 8 shapes,
+// subgroups of 8; bench/lavapipe-coopmat.sh), where CoopMatGemmTest passes against the CPU backend;
+// not yet on a GPU (NVIDIA: 16 × 16 × 16, subgroups of 32), which bench/vulkan-gpu.sh checks first.
 //
 // Precision: A is rounded to fp16 while it is staged into shared memory (B already is fp16); the
 // products are summed in fp32 accumulators and the output is fp32, as gemm.comp's. Activations

@@ -7,6 +7,12 @@ import dev.lumen.engine.cpu.CpuOps;
 import dev.lumen.engine.format.DType;
 import dev.lumen.engine.format.SafetensorsWriter;
 import dev.lumen.engine.format.TensorSource;
+import dev.lumen.engine.model.pixart.CaptionContext;
+import dev.lumen.engine.model.pixart.PixArtConfig;
+import dev.lumen.engine.model.pixart.PixArtTransformer;
+import dev.lumen.engine.model.t5.T5Config;
+import dev.lumen.engine.model.t5.T5Encoder;
+import dev.lumen.engine.ops.Ops;
 import dev.lumen.engine.tensor.Tensor;
 import dev.lumen.engine.testing.Fixtures;
 import java.io.IOException;
@@ -27,8 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  * T5-like activations beyond the fp16 range. Activations are rounded to fp16 by this kernel, so the
  * measure is ‖out − ref‖ / ‖ref‖ ≤ 1e-2 (the fp16 paths' bound of issue 4). Runs only on a device
  * that can execute the kernel (VK_KHR_cooperative_matrix with an fp16 × fp16 → fp32 shape, e.g.
- * NVIDIA Turing and newer); elsewhere (lavapipe) every test is skipped with the reason, naming the
- * device. bench/vulkan-gpu.sh runs this class first on a GPU machine.
+ * NVIDIA Turing and newer, or lavapipe from Mesa 26 on, which lists 8 × 8 × 8 shapes); elsewhere
+ * (Debian 12's and 13's lavapipe) every test is skipped with the reason, naming the device.
+ * bench/vulkan-gpu.sh runs this class first on a GPU machine, bench/lavapipe-coopmat.sh on a Mesa 26
+ * lavapipe in a Debian sid chroot. Also whole model forwards with F16 weights, where every linear
+ * layer takes the kernel inside one recorded submission.
  */
 class CoopMatGemmTest {
     private static final double TOLERANCE = 1e-2;
@@ -200,6 +209,77 @@ class CoopMatGemmTest {
             } finally {
                 vk.setProfiling(false);
             }
+        }
+    }
+
+    /** Every tensor of a fixture checkpoint rewritten as F16 (so each linear layer is eligible). */
+    private static Path fp16Copy(Path checkpoint) throws IOException {
+        SafetensorsWriter writer = new SafetensorsWriter();
+        try (TensorSource source = TensorSource.open(checkpoint)) {
+            for (String name : source.names().stream().sorted().toList()) {
+                writer.add(name, DType.F16, source.floats(name), source.info(name).shape());
+            }
+        }
+        Path file = tmp.resolve("fp16-" + System.nanoTime() + "-" + checkpoint.getFileName());
+        writer.write(file);
+        return file;
+    }
+
+    /** {@code forward} on both backends, the Vulkan one with cooperative matrices on and profiled. */
+    private static void compareForward(String what, java.util.function.Function<Ops, Tensor> forward) {
+        vk.setCoopMatMode(CoopMatMode.ON);
+        boolean profile = vk.capabilities().timestampsSupported();
+        vk.setProfiling(profile);
+        try {
+            Tensor out = forward.apply(vk);
+            Tensor ref = forward.apply(cpu);
+            compare(what, out, ref, TOLERANCE);
+            if (profile) {
+                assertThat(kernelsRun()).as(what + " kernels").contains("gemm_coopmat");
+            }
+        } finally {
+            vk.setProfiling(false);
+        }
+    }
+
+    /**
+     * A whole PixArt transformer forward (the fixture model, weights rewritten as F16, batch 2,
+     * padded caption mask) on cooperative matrices against the CPU backend on the same weights:
+     * every linear layer of the model (patch embedding, timestep MLP, attention projections, MLPs,
+     * final layer) runs on gemm_coopmat.comp, in one recorded submission with everything else.
+     */
+    @Test
+    void transformerForwardWithFp16WeightsMatchesCpu() throws IOException {
+        Path dir = Fixtures.model().resolve("transformer");
+        Path weightsFile = fp16Copy(dir.resolve("diffusion_pytorch_model.safetensors"));
+        PixArtConfig config = PixArtConfig.read(dir.resolve("config.json"));
+        try (TensorSource weights = TensorSource.open(weightsFile);
+             TensorSource golden = Fixtures.golden("transformer.safetensors")) {
+            compareForward("PixArt transformer forward, F16 weights", ops -> {
+                PixArtTransformer model = new PixArtTransformer(config, weights, ops);
+                CaptionContext context = model.prepareCaption(
+                        ops.fromHost(golden.floats("encoder_hidden_states"), 2, 12, 32),
+                        golden.floats("encoder_attention_mask"));
+                var conditioning = model.condition(golden.floats("timestep"), golden.floats("resolution"),
+                        golden.floats("aspect_ratio"));
+                return model.forward(ops.fromHost(golden.floats("hidden_states"),
+                        golden.info("hidden_states").intShape()), context, conditioning);
+            });
+        }
+    }
+
+    /** The fixture T5 encoder (weights rewritten as F16, padded batch of 5) on cooperative matrices. */
+    @Test
+    void t5EncoderWithFp16WeightsMatchesCpu() throws IOException {
+        Path dir = Fixtures.model().resolve("text_encoder");
+        Path weightsFile = fp16Copy(dir.resolve("model.safetensors"));
+        T5Config config = T5Config.read(dir.resolve("config.json"));
+        try (TensorSource weights = TensorSource.open(weightsFile);
+             TensorSource golden = Fixtures.golden("text_encoder.safetensors")) {
+            int[][] ids = Fixtures.rows(golden.floats("input_ids"), 5);
+            int[][] mask = Fixtures.rows(golden.floats("attention_mask"), 5);
+            compareForward("T5 encoder, F16 weights",
+                    ops -> new T5Encoder(config, weights, ops).encode(ids, mask));
         }
     }
 

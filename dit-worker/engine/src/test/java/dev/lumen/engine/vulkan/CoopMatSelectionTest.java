@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Which devices get the cooperative-matrix GEMM, with which shape and tiles, and how the mode is
  * read: decided from {@link DeviceCapabilities} alone, so it is checked here on made-up devices
- * (one listing what NVIDIA's driver lists, one like lavapipe) without any Vulkan driver.
+ * (listing what NVIDIA's driver and Mesa 26's lavapipe list, and Mesa 22's lavapipe without the
+ * extension) without any Vulkan driver.
  */
 class CoopMatSelectionTest {
     private static final ComponentType F16 = ComponentType.FLOAT16;
@@ -34,7 +35,7 @@ class CoopMatSelectionTest {
                                              int minSubgroup, int maxSubgroup, int sharedBytes) {
         return new DeviceCapabilities(name, DeviceType.DISCRETE_GPU, 0x10DE, 0x2330, 0, "NVIDIA", "", 1 << 22 | 3 << 12,
                 true, true, true, true, true, true, memoryModel,
-                32, minSubgroup, maxSubgroup, true, true, true,
+                maxSubgroup, minSubgroup, maxSubgroup, true, true, true,
                 EnumSet.allOf(SubgroupOperation.class), sharedBytes, List.of(1024, 1024, 64),
                 List.of(Integer.MAX_VALUE, 65535, 65535), 1024, 256, 1L << 32, 1L << 40, 64, 80L << 30, 0, 64, 1f,
                 !shapes.isEmpty(), shapes, Set.of());
@@ -66,6 +67,38 @@ class CoopMatSelectionTest {
         assertThat(small.rows()).isEqualTo(64);
         assertThat(small.cols()).isEqualTo(64);
         // The kernel stages BM·BK A values per k step in whole rounds of the workgroup.
+        assertThat(small.rows() * small.bk() % small.threads()).isZero();
+        assertThat(large.rows() * large.bk() % large.threads()).isZero();
+    }
+
+    /**
+     * What lavapipe lists from Mesa 26 on (seen with 26.1.6 and 26.2.6, LLVM 19 and 22): only 8 × 8 × 8,
+     * with fp16 and fp32 accumulation and int8 shapes, on subgroups of 8 lanes. The fp32-accumulating
+     * one is taken, and the tiles shrink with it: 32 threads, 32 × 32 or 64 × 64 outputs, four 8-deep
+     * k steps per 32. bench/lavapipe-coopmat.sh runs CoopMatGemmTest on such a lavapipe.
+     */
+    @Test
+    void lavapipeGetsItsEightCubedFp32AccumulatingShape() {
+        List<CooperativeMatrixShape> lavapipeShapes = List.of(
+                new CooperativeMatrixShape(8, 8, 8, F16, F16, F16, F16, false, Scope.SUBGROUP),
+                new CooperativeMatrixShape(8, 8, 8, F16, F16, F32, F32, false, Scope.SUBGROUP),
+                new CooperativeMatrixShape(8, 8, 8, ComponentType.UINT8, ComponentType.UINT8,
+                        ComponentType.UINT32, ComponentType.UINT32, false, Scope.SUBGROUP),
+                new CooperativeMatrixShape(8, 8, 8, ComponentType.SINT8, ComponentType.SINT8,
+                        ComponentType.SINT32, ComponentType.SINT32, false, Scope.SUBGROUP));
+        DeviceCapabilities lavapipe = device("llvmpipe (LLVM 22.1.8, 256 bits)", lavapipeShapes, true, 8, 8, 32768);
+        assertThat(KernelTuning.coopMatUnsupportedReason(lavapipe)).isEmpty();
+        KernelTuning tuning = KernelTuning.forDevice(lavapipe);
+        CooperativeMatrixShape shape = tuning.coopMatShape();
+        assertThat(shape).isEqualTo(lavapipeShapes.get(1));
+
+        KernelTuning.CoopMatTile small = tuning.coopMatTileFor(256, 1152);
+        assertThat(List.of(small.threads(), small.rows(), small.cols(), small.kSteps(), small.bk()))
+                .containsExactly(32, 32, 32, 4, 32);
+        // 4100 tokens × 1152 channels: 65 × 18 tiles of 64 × 64.
+        KernelTuning.CoopMatTile large = tuning.coopMatTileFor(4100, 1152);
+        assertThat(List.of(large.threads(), large.rows(), large.cols())).containsExactly(32, 64, 64);
+        assertThat(large.sharedBytes()).isLessThanOrEqualTo(32768);
         assertThat(small.rows() * small.bk() % small.threads()).isZero();
         assertThat(large.rows() * large.bk() % large.threads()).isZero();
     }
