@@ -15,7 +15,11 @@ public enum CoopMatMode {
     OFF,
     /** Every eligible product (fp16 weight) whatever its size; the device must support the kernel. */
     ON,
-    /** Eligible products large enough to fill the cooperative matrix tiles, where the device supports it. */
+    /**
+     * Eligible products large enough to fill the cooperative matrix tiles, on a GPU that supports
+     * it. Not on CPU devices (lavapipe from Mesa 26 has the extension): they emulate the matrices
+     * in ordinary vector lanes, so fp16 activations would cost precision for no hardware to gain.
+     */
     AUTO;
 
     /** System property selecting the mode: off, on or auto. */

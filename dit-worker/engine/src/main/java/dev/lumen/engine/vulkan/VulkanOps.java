@@ -566,8 +566,8 @@ public final class VulkanOps implements Ops {
         if (coopMatMode == CoopMatMode.OFF || !tuning.hasCoopMat() || bType != DType.F16 || !bNK) {
             return false;
         }
-        return coopMatMode == CoopMatMode.ON
-                || (m >= KernelTuning.COOPMAT_MIN_DIM && n >= KernelTuning.COOPMAT_MIN_DIM);
+        return coopMatMode == CoopMatMode.ON || (!tuning.cpuDevice()
+                && m >= KernelTuning.COOPMAT_MIN_DIM && n >= KernelTuning.COOPMAT_MIN_DIM);
     }
 
     /** {@link #gemm} on cooperative matrices: same operands, push constants and batch addressing. */
