@@ -26,10 +26,19 @@ public record TopicSpec(String name, int partitions, Map<String, String> configs
         return new TopicSpec(name, partitions, Map.of());
     }
 
-    /** A compacted topic: the broker keeps the latest record of every key. */
+    /**
+     * A compacted topic: the broker keeps the latest record of every key. Segments roll daily
+     * ({@value #COMPACTED_SEGMENT_MS} ms) because compaction only cleans closed segments: with the
+     * broker's default week, a job tombstoned after its retention (ADR 0016) would still be replayed
+     * by every restart for up to another week.
+     */
     public static TopicSpec compacted(String name, int partitions) {
-        return new TopicSpec(name, partitions, Map.of("cleanup.policy", "compact"));
+        return new TopicSpec(name, partitions, Map.of("cleanup.policy", "compact",
+                "segment.ms", Long.toString(COMPACTED_SEGMENT_MS)));
     }
+
+    /** segment.ms of compacted topics: one day. */
+    public static final long COMPACTED_SEGMENT_MS = 86_400_000L;
 
     /**
      * Lumen's topics under a name prefix ({@code ""} for the real names; tests use a unique prefix

@@ -61,9 +61,10 @@ class EmbeddedKafkaTest {
                     .allTopicNames().get(10, TimeUnit.SECONDS);
             assertThat(topics.get("t1.lumen.jobs").partitions()).hasSize(2);
             ConfigResource state = new ConfigResource(ConfigResource.Type.TOPIC, "t1.lumen.job-state");
-            String policy = admin.describeConfigs(List.of(state)).all().get(10, TimeUnit.SECONDS)
-                    .get(state).get("cleanup.policy").value();
-            assertThat(policy).isEqualTo("compact");
+            var config = admin.describeConfigs(List.of(state)).all().get(10, TimeUnit.SECONDS).get(state);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+            // Daily segments, so tombstoned jobs are compacted away within days (ADR 0016).
+            assertThat(config.get("segment.ms").value()).isEqualTo("86400000");
         }
     }
 

@@ -137,6 +137,7 @@ class BundledKafkaAndTopicJobTest {
             ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, Topics.workerGroup("pixart-512"));
             var configs = admin.describeConfigs(List.of(jobState, jobs, group)).all().get();
             assertThat(configs.get(jobState).get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(configs.get(jobState).get("segment.ms").value()).isEqualTo("86400000");
             assertThat(configs.get(jobs).get("cleanup.policy").value()).isEqualTo("delete");
             assertThat(configs.get(group).get("share.auto.offset.reset").value()).isEqualTo("earliest");
         }
