@@ -48,7 +48,7 @@ final class BenchRegionalCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", description = "cpu, vulkan or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--layout", description = "Layout JSON file (default: four boxes of 16 % of the image each, 36 % background).")
+    @Option(names = "--layout", description = "Layout JSON file (default: four boxes of 16 %% of the image each, 36 %% background).")
     Path layoutFile;
 
     @Option(names = "--repeat", defaultValue = "3", description = "Timed forwards per variant after one warm-up; the median is shown (default: ${DEFAULT-VALUE}).")

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "layout", mixinStandardHelpOptions = true,
         description = "Layout adherence on the demo domain: seeded layouts with and without regional attention "
-                + "(same seeds), layout metrics with 95% bootstrap intervals, and the time cost.")
+                + "(same seeds), layout metrics with 95%% bootstrap intervals, and the time cost.")
 final class EvalLayoutCommand implements Callable<Integer> {
     private static final List<String> METRICS = List.of("presence", "centre_in_box", "iou", "mass_in_box", "count",
             "success");

@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "prompts", mixinStandardHelpOptions = true,
         description = "Generate the eval set's seeded captions and score colour, position, shape, size and count "
-                + "with the coloured-shapes scorer (means with 95% bootstrap intervals per group).")
+                + "with the coloured-shapes scorer (means with 95%% bootstrap intervals per group).")
 final class EvalPromptsCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "Model folder in diffusers layout with eval/domain.json and eval/prompts.json, "
