@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.HashMap;
 import java.util.Map;
+import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -65,6 +66,10 @@ public class GatewayApplication {
         SpringApplication app = new SpringApplication(GatewayApplication.class);
         app.setDefaultProperties(defaults());
         app.setWebApplicationType(WebApplicationType.REACTIVE);
+        // The banner is printed before initializers add these properties, so this one is applied here.
+        if ("off".equals(String.valueOf(properties.get("spring.main.banner-mode")))) {
+            app.setBannerMode(Banner.Mode.OFF);
+        }
         app.addInitializers(context -> {
             context.getEnvironment().getPropertySources()
                     .addFirst(new MapPropertySource("lumen-gateway-embedded", Map.copyOf(properties)));

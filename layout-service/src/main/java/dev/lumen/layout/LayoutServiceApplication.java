@@ -2,6 +2,7 @@ package dev.lumen.layout;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -54,6 +55,10 @@ public class LayoutServiceApplication {
         SpringApplication app = new SpringApplication(LayoutServiceApplication.class);
         app.setDefaultProperties(defaults());
         app.setWebApplicationType(WebApplicationType.REACTIVE);
+        // The banner is printed before initializers add these properties, so this one is applied here.
+        if ("off".equals(String.valueOf(properties.get("spring.main.banner-mode")))) {
+            app.setBannerMode(Banner.Mode.OFF);
+        }
         app.addInitializers(context -> context.getEnvironment().getPropertySources()
                 .addFirst(new MapPropertySource("lumen-layout-embedded", Map.copyOf(properties))));
         return app.run();
