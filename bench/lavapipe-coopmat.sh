@@ -28,7 +28,9 @@
 #   MIRROR   Debian mirror (default http://deb.debian.org/debian)
 #   JAVA_HOME a JDK 25 (default /usr/lib/jvm/temurin-25-jdk-amd64); M2 the Maven repository with
 #            the project's dependencies (default $HOME/.m2), mounted read-only: Maven runs offline
-#   STEPS    "1 2" (default) or a subset
+#   STEPS    "1 2" (default) or a subset; "3" (on request) prints the GEMM table of
+#            `./lumen bench gemm --backend vulkan` there (gemm.comp and gemm_coopmat.comp side by
+#            side, M = $BENCH_M, default 64,256), which needs `./lumen build` first
 # Everything it mounts is unmounted on exit; the chroot itself is kept for the next run.
 set -euo pipefail
 
@@ -133,7 +135,10 @@ for step in $STEPS; do
   case "$step" in
     1) run_tests coopmat -Dtest='CoopMat*Test' || STATUS=1 ;;
     2) run_tests vulkan -Dtest='Vulkan*Test' || STATUS=1 ;;
-    *) die "unknown step '$step' (STEPS: 1 2)" ;;
+    3) echo "== bench gemm (M = ${BENCH_M:-64,256})"
+       chroot "$CHROOT" /bin/bash -c 'cd "$1" && HOME=/root JAVA_HOME="$0" ./lumen bench gemm --backend vulkan --m "$2"' \
+         "$JDK" "$ROOT" "${BENCH_M:-64,256}" 2>&1 | grep -v '^WARNING' | tee "$LOGS/bench.log" || STATUS=1 ;;
+    *) die "unknown step '$step' (STEPS: 1 2 3)" ;;
   esac
 done
 [ "$STATUS" = 0 ] && echo "== all passed" || echo "== FAILURES (logs in $LOGS)"

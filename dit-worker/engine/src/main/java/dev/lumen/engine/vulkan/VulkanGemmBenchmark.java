@@ -102,7 +102,7 @@ public final class VulkanGemmBenchmark {
                             vk.setCoopMatMode(mode);
                             Timing t = time(vk, x, w, b);
                             double tflops = flops / t.millis() / 1e9;
-                            out.printf(Locale.ROOT, "%-6d %-12s %-13s %10.3f %10.1f %8s%n", m, k + " -> " + n,
+                            out.printf(Locale.ROOT, "%-6d %-12s %-13s %10.3f %10.3f %8s%n", m, k + " -> " + n,
                                     t.kernel(), t.millis(), tflops,
                                     peakTflops > 0 ? String.format(Locale.ROOT, "%.1f%%", 100 * tflops / peakTflops) : "-");
                         }
