@@ -26,10 +26,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The bundled demo model (models/shapes-demo) against the PyTorch code that trained it: the
- * training side's own sampler ran fixed inputs through the exported fp16 folder and dumped every
- * step (training/lumen_train/parity.py). Same latents and image here, from the prompt text, prove
- * that export and engine agree on the architecture, the tokenizer and the schedulers.
+ * The bundled demo models (models/shapes-demo, and shapes-demo-lcm distilled from it) against the
+ * PyTorch code that trained them: the training side's own sampler ran fixed inputs through each
+ * exported fp16 folder and dumped every step (training/lumen_train/parity.py). Same latents and
+ * image here, from the prompt text, prove that export and engine agree on the architecture, the
+ * tokenizer and the schedulers.
  */
 class DemoModelParityTest {
     private static final double FP32_TOLERANCE = 1e-4;
@@ -39,19 +40,22 @@ class DemoModelParityTest {
     }
 
     static Stream<Arguments> cases() throws IOException {
-        Path cases = demoModel().resolve("parity/cases.json");
-        assertThat(cases).as("the bundled demo model's parity reference").exists();
         List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : JsonMapper.builder().build().readTree(Files.readString(cases))) {
-            out.add(Arguments.of(c.get("file").asString(), c));
+        Path dpm = demoModel();
+        for (Path model : List.of(dpm, dpm.resolveSibling(dpm.getFileName() + "-lcm"))) {
+            Path cases = model.resolve("parity/cases.json");
+            assertThat(cases).as("the bundled demo model's parity reference").exists();
+            for (JsonNode c : JsonMapper.builder().build().readTree(Files.readString(cases))) {
+                out.add(Arguments.of(model.getFileName() + "/" + c.get("file").asString(), model, c));
+            }
         }
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void engineReproducesTheTrainingCode(String file, JsonNode c) {
-        Path model = demoModel();
+    void engineReproducesTheTrainingCode(String displayName, Path model, JsonNode c) {
+        String file = c.get("file").asString();
         try (Ops ops = new CpuOps();
              TensorSource golden = TensorSource.open(model.resolve("parity").resolve(file));
              PixArtPipeline pipeline = PixArtPipeline.load(ModelFolder.open(model, "transformer",
