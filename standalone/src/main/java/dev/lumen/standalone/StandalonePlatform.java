@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -49,11 +50,64 @@ public final class StandalonePlatform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandalonePlatform.class);
     private static final String BUCKET = "lumen-images";
 
-    /** What to run: the model folder and its name in the API, ports, data folder and engine backend. */
-    public record Options(Path model, String modelName, String sampler, int defaultSize, int defaultSteps,
-                          int httpPort, int kafkaPort, int s3Port, Path dataDir, Backend backend) {
+    /**
+     * One model the platform serves: its diffusers folder, its name in the API, the sampler its
+     * worker serves ({@code null}: the folder's own scheduler, and dpm-solver in the API), and the
+     * request defaults (an LCM model's guidance is 0: the distilled model has it baked in).
+     */
+    public record ServedModel(Path folder, String name, String sampler, int defaultSize, int defaultSteps,
+                              double defaultGuidance) {
+        public ServedModel {
+            if (folder == null || name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a served model needs a folder and a name");
+            }
+        }
+    }
+
+    /**
+     * What to run: the models (the first is the API's default; each gets its own worker and pool),
+     * ports, data folder and engine backend.
+     */
+    public record Options(List<ServedModel> models, int httpPort, int kafkaPort, int s3Port, Path dataDir,
+                          Backend backend) {
+        public Options {
+            models = List.copyOf(models);
+            if (models.isEmpty()) {
+                throw new IllegalArgumentException("the platform needs at least one model");
+            }
+            if (models.stream().map(ServedModel::name).distinct().count() != models.size()) {
+                throw new IllegalArgumentException("model names must be unique: "
+                        + models.stream().map(ServedModel::name).toList());
+            }
+        }
+
+        /** One model. */
+        public Options(Path model, String modelName, String sampler, int defaultSize, int defaultSteps,
+                       int httpPort, int kafkaPort, int s3Port, Path dataDir, Backend backend) {
+            this(List.of(new ServedModel(model, modelName, sampler, defaultSize, defaultSteps,
+                    "lcm".equals(sampler) ? 0.0 : 4.5)), httpPort, kafkaPort, s3Port, dataDir, backend);
+        }
+
+        /** The default model's folder. */
+        public Path model() {
+            return models.getFirst().folder();
+        }
+
+        /** The default model's pool. */
         public String pool() {
-            return "standalone";
+            return pool(0);
+        }
+
+        /**
+         * The pool of the i-th model. The default model's is plain {@code standalone}, as it was
+         * when the platform served one model, so jobs queued in an existing data folder still run.
+         */
+        public String pool(int i) {
+            return i == 0 ? "standalone" : "standalone-" + (i + 1);
+        }
+
+        List<String> pools() {
+            return IntStream.range(0, models.size()).mapToObj(this::pool).toList();
         }
     }
 
@@ -107,8 +161,10 @@ public final class StandalonePlatform implements AutoCloseable {
         Path data = options.dataDir();
         Files.createDirectories(data);
         kafka = track(EmbeddedKafka.start(data.resolve("kafka"), options.kafkaPort()));
-        kafka.createTopics(TopicSpec.lumen("", 1, List.of(options.pool())));
-        kafka.setShareAutoOffsetResetEarliest(Topics.workerGroup(options.pool()));
+        kafka.createTopics(TopicSpec.lumen("", 1, options.pools()));
+        for (String pool : options.pools()) {
+            kafka.setShareAutoOffsetResetEarliest(Topics.workerGroup(pool));
+        }
         s3 = track(EmbeddedS3.start(data.resolve("s3"), options.s3Port()));
         S3Config storage = new S3Config(s3.endpoint(), s3.accessKey(), s3.secretKey(), BUCKET);
 
@@ -116,15 +172,27 @@ public final class StandalonePlatform implements AutoCloseable {
         workerTelemetry = telemetry("lumen-worker");
         OpenTelemetry gatewayTracing = observability.tracing().apply("lumen-gateway");
         trackTracing(gatewayTracing);
-        schedulerConfig = SchedulerConfig.defaults(kafka.bootstrapServers(), options.pool());
+        Map<String, String> poolsByModel = new LinkedHashMap<>();
+        for (int i = 0; i < options.models().size(); i++) {
+            poolsByModel.put(options.models().get(i).name(), options.pool(i));
+        }
+        schedulerConfig = SchedulerConfig.defaults(kafka.bootstrapServers(), options.pool())
+                .withPools(poolsByModel, options.pool());
         scheduler = Scheduler.start(schedulerConfig, Clock.systemUTC(), schedulerTelemetry);
         // Closes whichever scheduler is current, so one replaced by restartScheduler() is not leaked.
         started.add(() -> scheduler.close());
-        workerConfig = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(), options.model(), storage)
-                .withModel(options.modelName(), options.backend(),
-                        options.sampler() == null ? List.of() : List.of(options.sampler()),
-                        Math.min(options.defaultSize(), 256));
-        worker = track(Worker.start(workerConfig, workerTelemetry));
+        for (int i = 0; i < options.models().size(); i++) {
+            ServedModel served = options.models().get(i);
+            WorkerConfig config = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(i), served.folder(), storage)
+                    .withModel(served.name(), options.backend(),
+                            served.sampler() == null ? List.of() : List.of(served.sampler()),
+                            Math.min(served.defaultSize(), 256));
+            Worker modelWorker = track(Worker.start(config, workerTelemetry));
+            if (i == 0) {
+                workerConfig = config;
+                worker = modelWorker;
+            }
+        }
 
         // Before the gateway, so it is closed after it: the two share Reactor Netty's global resources.
         layoutService = LayoutServiceApplication.start(Map.of("spring.main.banner-mode", "off",
@@ -142,17 +210,22 @@ public final class StandalonePlatform implements AutoCloseable {
         props.put("lumen.gateway.storage.secret-key", s3.secretKey());
         props.put("lumen.gateway.storage.bucket", BUCKET);
         props.put("lumen.gateway.auth.no-auth", "true");
-        props.put("lumen.gateway.models[0].name", options.modelName());
-        props.put("lumen.gateway.models[0].pool", options.pool());
-        props.put("lumen.gateway.models[0].default-size", options.defaultSize() + "x" + options.defaultSize());
-        props.put("lumen.gateway.models[0].default-steps", Integer.toString(options.defaultSteps()));
-        if (options.sampler() != null) {
-            props.put("lumen.gateway.models[0].default-sampler", options.sampler());
+        for (int i = 0; i < options.models().size(); i++) {
+            ServedModel served = options.models().get(i);
+            String key = "lumen.gateway.models[" + i + "].";
+            props.put(key + "name", served.name());
+            props.put(key + "pool", options.pool(i));
+            props.put(key + "default-size", served.defaultSize() + "x" + served.defaultSize());
+            props.put(key + "default-steps", Integer.toString(served.defaultSteps()));
+            props.put(key + "default-guidance-scale", Double.toString(served.defaultGuidance()));
+            if (served.sampler() != null) {
+                props.put(key + "default-sampler", served.sampler());
+            }
         }
         gateway = GatewayApplication.start(props, gatewayTracing, observability.meters());
         started.add(gateway::close);
-        LOG.info("standalone platform up: gateway {}, layout-service {}, kafka {}, s3 {}, model {} ({})", baseUrl(),
-                layoutServiceUrl(), kafka.bootstrapServers(), s3.endpoint(), options.modelName(), options.model());
+        LOG.info("standalone platform up: gateway {}, layout-service {}, kafka {}, s3 {}, models {}", baseUrl(),
+                layoutServiceUrl(), kafka.bootstrapServers(), s3.endpoint(), options.models());
     }
 
     private Telemetry telemetry(String service) {
@@ -202,7 +275,7 @@ public final class StandalonePlatform implements AutoCloseable {
         return s3;
     }
 
-    /** The worker started with the platform (it may have been closed by a test). */
+    /** The default model's worker, started with the platform (it may have been closed by a test). */
     public Worker worker() {
         return worker;
     }
@@ -227,7 +300,7 @@ public final class StandalonePlatform implements AutoCloseable {
     }
 
     /**
-     * Fault injection: starts one more worker in the platform's pool, on the platform worker's
+     * Fault injection: starts one more worker in the default model's pool, on its worker's
      * configuration with a fresh worker id, adjusted by {@code adjust} (e.g. a short grace period
      * so that closing it releases its running task). It is closed with the platform unless the
      * caller closes it first.

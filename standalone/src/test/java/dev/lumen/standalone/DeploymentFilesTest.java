@@ -7,6 +7,8 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.lumen.engine.pipeline.ModelFolder;
+import dev.lumen.engine.pipeline.SamplerKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,6 +126,40 @@ class DeploymentFilesTest {
         assertThat(modelMount).as("a volume with target /models/model").isNotNull();
         assertThat(modelMount.path("read_only").asBoolean()).as("model mount read_only").isTrue();
         assertThat(worker.at("/environment/LUMEN_MODEL_DIR").asString()).isEqualTo("/models/model");
+    }
+
+    /**
+     * Without settings Compose serves the bundled demo model, and the gateway's request defaults are
+     * the ones that model's own scheduler implies (an LCM model: 4 steps, no guidance), so a request
+     * naming nothing gets a picture rather than a sampler the worker does not serve.
+     */
+    @Test
+    void byDefaultTheBundledDemoModelIsServedWithItsSchedulersDefaults() throws IOException {
+        Map<String, JsonNode> services = services(compose());
+        String source = null;
+        for (JsonNode volume : services.get("dit-worker").path("volumes")) {
+            if ("/models/model".equals(volume.path("target").asString(null))) {
+                source = volume.path("source").asString();
+            }
+        }
+        Path folder = ROOT.resolve(defaultOf(source)).normalize();
+        assertThat(folder.resolve("model_index.json")).as("the default model folder").isRegularFile();
+        SamplerKind kind = SamplerKind.choose(ModelFolder.open(folder), null, null).kind();
+        JsonNode gateway = services.get("gateway").path("environment");
+        String name = folder.getFileName().toString();
+        assertThat(defaultOf(gateway.path("LUMEN_GATEWAY_MODELS_0_NAME").asString())).isEqualTo(name);
+        assertThat(defaultOf(services.get("dit-worker").at("/environment/LUMEN_MODEL_NAME").asString())).isEqualTo(name);
+        assertThat(defaultOf(services.get("scheduler").at("/environment/LUMEN_POOLS").asString())).startsWith(name + "=");
+        assertThat(defaultOf(gateway.path("LUMEN_GATEWAY_MODELS_0_DEFAULTSAMPLER").asString())).isEqualTo(kind.cliName());
+        assertThat(Integer.parseInt(defaultOf(gateway.path("LUMEN_GATEWAY_MODELS_0_DEFAULTSTEPS").asString())))
+                .isEqualTo(kind.defaultSteps());
+        assertThat(Double.parseDouble(defaultOf(gateway.path("LUMEN_GATEWAY_MODELS_0_DEFAULTGUIDANCESCALE").asString())))
+                .isEqualTo(kind.defaultGuidance());
+    }
+
+    /** "${VAR:-default}" → "default" (what Compose substitutes when VAR is unset); other text as is. */
+    private static String defaultOf(String value) {
+        return value.replaceAll("\\$\\{[A-Z0-9_]+:-([^}]*)}", "$1");
     }
 
     @Test
