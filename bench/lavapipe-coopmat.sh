@@ -44,8 +44,12 @@ STEPS="${STEPS:-1 2}"
 LOGS="$(mktemp -d /tmp/lavapipe-coopmat.XXXXXX)"
 
 die() { echo "lavapipe-coopmat.sh: $*" >&2; exit 1; }
+# Exit 3: this machine cannot host the chroot or its device (no root, no network to the mirror, no
+# mounts, a Mesa without cooperative matrices). ./lumen test reports that as a skip, not a failure;
+# failing tests exit 1.
+unavailable() { echo "lavapipe-coopmat.sh: $*" >&2; exit 3; }
 
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, bind mounts)"
+[ "$(id -u)" = 0 ] || unavailable "needs root (debootstrap, chroot, bind mounts)"
 [ -x "$JDK/bin/java" ] || die "no JDK at $JDK (set JAVA_HOME to a JDK 25)"
 [ -d "$M2/repository" ] || die "no Maven repository at $M2/repository (set M2); Maven runs offline"
 case "$CHROOT" in "$ROOT"|"$ROOT"/*) die "CHROOT ($CHROOT) must be outside the repository" ;; esac
@@ -57,9 +61,11 @@ esac
 
 # ---- the chroot (idempotent) ------------------------------------------------------------------
 if [ ! -x "$CHROOT/usr/bin/apt-get" ]; then
-  command -v debootstrap >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap; }
+  command -v debootstrap >/dev/null || { apt-get update -q && apt-get install -y -q debootstrap; } \
+    || unavailable "cannot install debootstrap"
   echo "== debootstrap $BASE into $CHROOT"
-  debootstrap --variant=minbase --include=ca-certificates "$BASE" "$CHROOT" "$MIRROR"
+  debootstrap --variant=minbase --include=ca-certificates "$BASE" "$CHROOT" "$MIRROR" \
+    || { rm -rf "$CHROOT"; unavailable "debootstrap of $BASE from $MIRROR failed"; }
 fi
 # ---- mounts (only what this run mounted is unmounted) -------------------------------------------
 MOUNTED=()
@@ -74,7 +80,7 @@ mount_once() { # mount_once TARGET mount-arguments...
   local target="$1"; shift
   mkdir -p "$target"
   mountpoint -q "$target" && return 0
-  mount "$@" "$target"
+  mount "$@" "$target" || unavailable "cannot mount $target"
   MOUNTED+=("$target")
 }
 # The chroot's root must be a mount point of its own: Java's Files.getFileStore (the safetensors
@@ -96,15 +102,15 @@ if [ "$SUITE" = trixie-backports ]; then
 fi
 PACKAGES=(mesa-vulkan-drivers libvulkan1 vulkan-tools vulkan-validationlayers spirv-tools)
 echo "== apt-get install ${PACKAGES[*]} ($SUITE)"
-chroot "$CHROOT" apt-get update -q >/dev/null
+chroot "$CHROOT" apt-get update -q >/dev/null || unavailable "apt-get update failed in the chroot ($MIRROR)"
 chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  "${TARGET[@]}" "${PACKAGES[@]}" >/dev/null
+  "${TARGET[@]}" "${PACKAGES[@]}" >/dev/null || unavailable "apt-get install ${PACKAGES[*]} failed in the chroot"
 
 # ---- the device ---------------------------------------------------------------------------------
-chroot "$CHROOT" vulkaninfo 2>/dev/null > "$LOGS/vulkaninfo.txt" || die "vulkaninfo failed in the chroot"
+chroot "$CHROOT" vulkaninfo 2>/dev/null > "$LOGS/vulkaninfo.txt" || unavailable "vulkaninfo failed in the chroot"
 echo "== $(grep -m1 -o 'driverInfo *= .*' "$LOGS/vulkaninfo.txt" | sed 's/ *= /: /')"
 grep -q 'VK_KHR_cooperative_matrix ' "$LOGS/vulkaninfo.txt" \
-  || die "this lavapipe does not expose VK_KHR_cooperative_matrix (see $LOGS/vulkaninfo.txt)"
+  || unavailable "this lavapipe does not expose VK_KHR_cooperative_matrix (see $LOGS/vulkaninfo.txt)"
 grep -E 'subgroupSize +=|cooperativeMatrix +=' "$LOGS/vulkaninfo.txt" | sed 's/^\s*/   /' | sort -u
 
 # ---- the tests ----------------------------------------------------------------------------------
