@@ -66,8 +66,13 @@ class PlaygroundBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         DebianPackages.ensure("the playground's browser tests", List.of(CHROMIUM, CHROMEDRIVER), "chromium", "chromium-driver");
-        Path model = DebianPackages.repositoryRoot().resolve("models").resolve(BundledModels.DEMO_NAME);
-        platform = StandalonePlatform.start(new StandalonePlatform.Options(model, BundledModels.DEMO_NAME, null, 64, 20,
+        Path models = DebianPackages.repositoryRoot().resolve("models");
+        // The DPM-Solver demo model first (the page's default), the distilled one beside it.
+        platform = StandalonePlatform.start(new StandalonePlatform.Options(List.of(
+                new StandalonePlatform.ServedModel(models.resolve(BundledModels.DEMO_NAME), BundledModels.DEMO_NAME,
+                        "dpm-solver", 64, 20, 4.5),
+                new StandalonePlatform.ServedModel(models.resolve(BundledModels.DEMO_LCM_NAME),
+                        BundledModels.DEMO_LCM_NAME, "lcm", 64, 4, 0.0)),
                 0, 0, 0, dir.resolve("platform"), Backend.CPU));
         pageUrl = ServeCommand.playgroundUrl(platform.baseUrl());
 
@@ -304,6 +309,30 @@ class PlaygroundBrowserTest {
                 "balanced: %s, %.3f of dense transformer FLOPs (experimental)", density.path("plan").asString(), fraction));
         // The copied command asks for the same density.
         assertThat(byId("curl").getDomProperty("value")).contains("\"token_density\":\"balanced\"");
+    }
+
+    @Test
+    void choosingAnotherModelAppliesItsDefaultsAndRunsOnIt() throws Exception {
+        assertThat(byId("model").getDomProperty("value")).isEqualTo(BundledModels.DEMO_NAME);
+        assertThat(byId("steps").getDomProperty("value")).isEqualTo("20");
+        new org.openqa.selenium.support.ui.Select(byId("model")).selectByValue(BundledModels.DEMO_LCM_NAME);
+        // The distilled model's defaults from GET /v1/models: 4 LCM steps, no guidance.
+        assertThat(byId("steps").getDomProperty("value")).isEqualTo("4");
+        assertThat(byId("sampler").getDomProperty("value")).isEqualTo("lcm");
+        assertThat(Double.parseDouble(byId("guidance").getDomProperty("value"))).isZero();
+
+        type("prompt", "a large red circle in the top left");
+        byId("submit").click();
+        String jobId = awaitResult("succeeded");
+        JsonNode job = job(jobId);
+        assertThat(job.path("model").asString()).isEqualTo(BundledModels.DEMO_LCM_NAME);
+        assertThat(job.path("steps").asInt()).isEqualTo(4);
+        assertThat(job.path("sampler").asString()).isEqualTo("lcm");
+        assertThat(byId("progress-label").getText()).isEqualTo("4 of 4 steps");
+
+        new org.openqa.selenium.support.ui.Select(byId("model")).selectByValue(BundledModels.DEMO_NAME);
+        assertThat(byId("steps").getDomProperty("value")).isEqualTo("20");
+        assertThat(byId("sampler").getDomProperty("value")).isEqualTo("dpm-solver");
     }
 
     @Test
