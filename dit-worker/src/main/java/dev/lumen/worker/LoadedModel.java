@@ -33,9 +33,9 @@ final class LoadedModel implements AutoCloseable {
     private static final int WARMUP_STEPS = 2;
 
     private final String name;
-    // Replaced together by reopen(), on the engine thread, which is also the only thread that runs them.
-    private volatile Ops ops;
-    private volatile Map<String, PixArtPipeline> pipelines;
+    // Replaced whole by reopen(), on the engine thread, which is also the only thread that runs it;
+    // null between letting a lost device go and opening the next, so nothing is closed twice.
+    private volatile Engine engine;
     private final String defaultSampler;
     private final int latentChannels;
     private final int scaleFactor;
@@ -43,12 +43,11 @@ final class LoadedModel implements AutoCloseable {
     private volatile LatentPreview preview;
     private final java.util.concurrent.atomic.AtomicInteger loaded = new java.util.concurrent.atomic.AtomicInteger();
 
-    private LoadedModel(String name, Ops ops, Map<String, PixArtPipeline> pipelines, String defaultSampler) {
+    private LoadedModel(String name, Engine engine, String defaultSampler) {
         this.name = name;
-        this.ops = ops;
-        this.pipelines = pipelines;
+        this.engine = engine;
         this.defaultSampler = defaultSampler;
-        PixArtPipeline first = pipelines.get(defaultSampler);
+        PixArtPipeline first = engine.pipelines().get(defaultSampler);
         this.latentChannels = first.transformer().config().inChannels();
         this.scaleFactor = first.vae().config().scaleFactor();
         this.sizeMultiple = first.sizeMultiple();
@@ -57,18 +56,40 @@ final class LoadedModel implements AutoCloseable {
     /** Opens the backend and loads a pipeline per served sampler; on failure everything opened is closed again. */
     static LoadedModel load(WorkerConfig config) {
         long t0 = System.nanoTime();
-        Opened opened = open(config);
-        LoadedModel model = new LoadedModel(config.modelName(), opened.ops(), opened.pipelines(),
-                opened.pipelines().keySet().iterator().next());
+        Engine engine = open(config);
+        LoadedModel model = new LoadedModel(config.modelName(), engine, engine.pipelines().keySet().iterator().next());
         log.info("model loaded model={} dir={} backend={} samplers={} ms={}", config.modelName(), config.modelDir(),
-                opened.ops().name(), opened.pipelines().keySet(), (System.nanoTime() - t0) / 1_000_000);
+                engine.ops().name(), engine.pipelines().keySet(), (System.nanoTime() - t0) / 1_000_000);
         return model;
     }
 
-    private record Opened(Ops ops, Map<String, PixArtPipeline> pipelines) {
+    /** The open backend and a pipeline per served sampler on it: what a lost device takes with it. */
+    private record Engine(Ops ops, Map<String, PixArtPipeline> pipelines) implements AutoCloseable {
+        /** Closes the pipelines, then the backend; the first failure is thrown with the others suppressed. */
+        @Override
+        public void close() {
+            List<RuntimeException> failures = new ArrayList<>();
+            for (PixArtPipeline p : pipelines.values()) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            try {
+                ops.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+            if (!failures.isEmpty()) {
+                RuntimeException first = failures.getFirst();
+                failures.subList(1, failures.size()).forEach(first::addSuppressed);
+                throw first;
+            }
+        }
     }
 
-    private static Opened open(WorkerConfig config) {
+    private static Engine open(WorkerConfig config) {
         Ops ops = config.backend().open();
         Map<String, PixArtPipeline> pipelines = new LinkedHashMap<>();
         try {
@@ -80,11 +101,10 @@ final class LoadedModel implements AutoCloseable {
                     pipelines.put(choice.kind().cliName(), PixArtPipeline.load(folder, ops, choice.config()));
                 }
             }
-            return new Opened(ops, pipelines);
+            return new Engine(ops, pipelines);
         } catch (RuntimeException e) {
-            pipelines.values().forEach(PixArtPipeline::close);
             try {
-                ops.close();
+                new Engine(ops, pipelines).close();
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -100,16 +120,16 @@ final class LoadedModel implements AutoCloseable {
      */
     void reopen(WorkerConfig config) {
         long t0 = System.nanoTime();
+        Engine lost = engine;
+        engine = null;
         try {
-            closePipelinesAndOps();
+            lost.close();
         } catch (RuntimeException e) {
             log.warn("closing the lost device failed model={} error={}", name, e.toString());
         }
-        Opened opened = open(config);
-        ops = opened.ops();
-        pipelines = opened.pipelines();
+        engine = open(config);
         warmUp(config.warmupSize());
-        log.info("model reopened on a new device model={} backend={} ms={}", name, ops.name(),
+        log.info("model reopened on a new device model={} backend={} ms={}", name, engine.ops().name(),
                 (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -121,7 +141,7 @@ final class LoadedModel implements AutoCloseable {
         long t0 = System.nanoTime();
         int side = Math.max(sizeMultiple, size / sizeMultiple * sizeMultiple);
         SamplerKind kind = SamplerKind.parse(defaultSampler);
-        GenerationResult result = pipelines.get(defaultSampler).generate(new GenerationRequest(List.of("warm-up"), "",
+        GenerationResult result = engine.pipelines().get(defaultSampler).generate(new GenerationRequest(List.of("warm-up"), "",
                 WARMUP_STEPS, kind.defaultGuidance(), side, side, 0, null));
         int cells = side / scaleFactor;
         preview = LatentPreview.fit(result.latentsPerStep().getLast().values(), latentChannels, cells, cells,
@@ -138,9 +158,9 @@ final class LoadedModel implements AutoCloseable {
             throw new InvalidSpecException("model_not_served", "this pool serves model '" + name + "', not '"
                     + spec.model() + "'");
         }
-        if (!pipelines.containsKey(spec.sampler())) {
+        if (!engine.pipelines().containsKey(spec.sampler())) {
             throw new InvalidSpecException("sampler_not_served", "sampler '" + spec.sampler()
-                    + "' is not served by this worker (serves " + pipelines.keySet() + ")");
+                    + "' is not served by this worker (serves " + engine.pipelines().keySet() + ")");
         }
         if (spec.width() < sizeMultiple || spec.height() < sizeMultiple || spec.width() > MAX_SIDE
                 || spec.height() > MAX_SIDE || spec.width() % sizeMultiple != 0 || spec.height() % sizeMultiple != 0) {
@@ -164,7 +184,7 @@ final class LoadedModel implements AutoCloseable {
         // Compiles the token-density plan now for the same reason: what only the model can refuse
         // (blocks past its depth, coarse in its last blocks) fails the job with the rule named.
         try {
-            pipelines.get(spec.sampler()).planDensity(request(spec));
+            engine.pipelines().get(spec.sampler()).planDensity(request(spec));
         } catch (dev.lumen.contracts.density.InvalidDensityException e) {
             throw new InvalidSpecException(EngineDensities.INVALID, e.getMessage());
         }
@@ -193,7 +213,7 @@ final class LoadedModel implements AutoCloseable {
 
     /** Runs one job (validated) on its sampler's pipeline. */
     GenerationResult generate(GenerationSpec spec, GenerationListener listener, BooleanSupplier cancelled) {
-        return pipelines.get(spec.sampler()).generate(request(spec), listener, cancelled);
+        return engine.pipelines().get(spec.sampler()).generate(request(spec), listener, cancelled);
     }
 
     String name() {
@@ -210,7 +230,7 @@ final class LoadedModel implements AutoCloseable {
 
     /** The backend's name ({@code cpu}, {@code vulkan}), the {@code backend} label of the step histogram. */
     String backendName() {
-        return ops.name();
+        return engine.ops().name();
     }
 
     /** Registers {@code lumen_models_loaded{model}}: 1 from now until {@link #close()}. */
@@ -226,30 +246,14 @@ final class LoadedModel implements AutoCloseable {
         return preview;
     }
 
+    /** Closes the pipelines and the backend (none if a reopen failed, having let the lost ones go). */
     @Override
     public void close() {
         loaded.set(0);
-        closePipelinesAndOps();
-    }
-
-    private void closePipelinesAndOps() {
-        List<RuntimeException> failures = new ArrayList<>();
-        for (PixArtPipeline p : pipelines.values()) {
-            try {
-                p.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        try {
-            ops.close();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        if (!failures.isEmpty()) {
-            RuntimeException first = failures.getFirst();
-            failures.subList(1, failures.size()).forEach(first::addSuppressed);
-            throw first;
+        Engine open = engine;
+        engine = null;
+        if (open != null) {
+            open.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.lumen.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.lumen.contracts.ControlMessage;
 import dev.lumen.contracts.DeadLetter;
@@ -31,7 +32,9 @@ import dev.lumen.storage.minio.S3Config;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -677,5 +681,41 @@ class WorkerKafkaTest {
         assertThat(worker.stats().released()).isEqualTo(3);
         assertThat(worker.ready()).isFalse();
         assertThat(store.exists(ImageKeys.of("acme", job.jobId(), 0).png())).isFalse();
+    }
+
+    @Test
+    void aDeviceThatCannotBeReopenedMakesTheWorkerNotLiveAndItStillClosesCleanly() throws Exception {
+        // A copy of the model whose transformer goes away with the device: the reopen then fails.
+        Path copy = dir.resolve(id("model"));
+        try (Stream<Path> files = Files.walk(MODEL)) {
+            for (Path source : files.toList()) {
+                Files.copy(source, copy.resolve(MODEL.relativize(source).toString()));
+            }
+        }
+        WorkerConfig base = WorkerConfig.defaults(kafka.bootstrapServers(), POOL, copy, s3Config())
+                .withWorkerId(id("w")).withTopics(new WorkerTopics(prefix))
+                .withModel(MODEL_NAME, Backend.CPU, List.of("lcm"), 32).withProgress(2, Duration.ZERO);
+        Worker worker = Worker.start(base.withDelivery(Duration.ofSeconds(3), 4, Duration.ofMillis(200),
+                Duration.ofSeconds(5)), new WorkerHooks() {
+                    @Override
+                    public void afterStep(String jobId, int step) {
+                        try {
+                            Files.delete(copy.resolve("transformer/diffusion_pytorch_model.safetensors"));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        throw new LostDevice();
+                    }
+                });
+        await("worker ready", worker::ready);
+        TaskJob job = new TaskJob(id("job"), "acme", spec("a cube", 1, 5));
+        sendTask(id("task"), List.of(job));
+
+        await("not live", () -> !worker.live());
+        assertThat(worker.stats().deviceRecoveries()).isZero();
+        assertThat(worker.stats().released()).isEqualTo(1);
+        // The lost device's pipelines and backend were let go before the failed reopen: closing the
+        // worker must not close them a second time.
+        assertThatCode(worker::close).doesNotThrowAnyException();
     }
 }
