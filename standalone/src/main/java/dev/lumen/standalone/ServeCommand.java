@@ -1,7 +1,5 @@
 package dev.lumen.standalone;
 
-import dev.lumen.engine.pipeline.ModelFolder;
-import dev.lumen.engine.pipeline.SamplerKind;
 import dev.lumen.standalone.StandalonePlatform.ServedModel;
 import dev.lumen.worker.Backend;
 import dev.lumen.worker.models.ModelSource;
@@ -86,7 +84,8 @@ final class ServeCommand implements Callable<Integer> {
             for (String bundled : BundledModels.SERVED_BY_DEFAULT) {
                 // --model-name renames the default model; the demo is trained at 64 px.
                 String name = served.isEmpty() && modelName != null ? modelName : bundled;
-                served.add(serving(BundledModels.requireBundled(home, bundled), name, 64));
+                served.add(ServedModel.withDefaults(BundledModels.requireBundled(home, bundled), name, sampler,
+                        size != null ? size : 64, steps));
             }
         } else {
             Path folder = ModelArgument.resolve(model);
@@ -94,29 +93,19 @@ final class ServeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("model folder " + folder.toAbsolutePath() + " does not exist");
             }
             // Real PixArt checkpoints default to 512 px.
-            served.add(serving(folder, modelName != null ? modelName : ModelSource.parse(model).defaultName(), 512));
+            served.add(ServedModel.withDefaults(folder, modelName != null ? modelName : ModelSource.parse(model).defaultName(),
+                    sampler, size != null ? size : 512, steps));
         }
         return new StandalonePlatform.Options(served, port, 0, 0, data.toAbsolutePath(),
                 Backend.valueOf(backend.toUpperCase(Locale.ROOT)));
-    }
-
-    /**
-     * A model with its defaults from the sampler it runs (--sampler, else the folder's scheduler):
-     * an LCM model (PixArt-LCM, the distilled demo) 4 steps without guidance, else 20 steps at 4.5.
-     */
-    private ServedModel serving(Path folder, String name, int nativeSize) {
-        SamplerKind kind = SamplerKind.choose(ModelFolder.open(folder), sampler, null).kind();
-        return new ServedModel(folder.toAbsolutePath(), name, kind.cliName(), size != null ? size : nativeSize,
-                steps != null ? steps : kind.defaultSteps(), kind.defaultGuidance());
     }
 
     /** "models shapes-demo-lcm (the default: lcm, 4 steps) and shapes-demo (dpm-solver, 20 steps)". */
     static String describe(List<ServedModel> served) {
         List<String> parts = new ArrayList<>();
         for (ServedModel m : served) {
-            String sampler = m.sampler() == null ? "" : m.sampler() + ", ";
-            parts.add(m.name() + " (" + (parts.isEmpty() && served.size() > 1 ? "the default: " : "") + sampler
-                    + m.defaultSteps() + " steps)");
+            parts.add(m.name() + " (" + (parts.isEmpty() && served.size() > 1 ? "the default: " : "") + m.sampler()
+                    + ", " + m.defaultSteps() + " steps)");
         }
         return (served.size() == 1 ? "model " : "models ") + String.join(" and ", parts);
     }

@@ -4,6 +4,8 @@ import dev.lumen.contracts.Topics;
 import dev.lumen.embedded.EmbeddedKafka;
 import dev.lumen.embedded.EmbeddedS3;
 import dev.lumen.embedded.TopicSpec;
+import dev.lumen.engine.pipeline.ModelFolder;
+import dev.lumen.engine.pipeline.SamplerKind;
 import dev.lumen.gateway.GatewayApplication;
 import dev.lumen.layout.LayoutServiceApplication;
 import dev.lumen.observability.MetricsEndpoint;
@@ -52,15 +54,26 @@ public final class StandalonePlatform implements AutoCloseable {
 
     /**
      * One model the platform serves: its diffusers folder, its name in the API, the sampler its
-     * worker serves ({@code null}: the folder's own scheduler, and dpm-solver in the API), and the
-     * request defaults (an LCM model's guidance is 0: the distilled model has it baked in).
+     * worker serves and the gateway fills in ({@code lcm} or {@code dpm-solver}), and the other
+     * request defaults.
      */
     public record ServedModel(Path folder, String name, String sampler, int defaultSize, int defaultSteps,
                               double defaultGuidance) {
         public ServedModel {
-            if (folder == null || name == null || name.isBlank()) {
-                throw new IllegalArgumentException("a served model needs a folder and a name");
+            if (folder == null || name == null || name.isBlank() || sampler == null) {
+                throw new IllegalArgumentException("a served model needs a folder, a name and a sampler");
             }
+        }
+
+        /**
+         * A model with the defaults of the sampler it runs ({@code sampler}, else the folder's own
+         * scheduler): an LCM model (PixArt-LCM, the distilled demo) 4 steps without guidance, else
+         * 20 steps at 4.5; {@code steps} overrides the step count when not null.
+         */
+        public static ServedModel withDefaults(Path folder, String name, String sampler, int defaultSize, Integer steps) {
+            SamplerKind kind = SamplerKind.choose(ModelFolder.open(folder), sampler, null).kind();
+            return new ServedModel(folder.toAbsolutePath(), name, kind.cliName(), defaultSize,
+                    steps != null ? steps : kind.defaultSteps(), kind.defaultGuidance());
         }
     }
 
@@ -81,11 +94,11 @@ public final class StandalonePlatform implements AutoCloseable {
             }
         }
 
-        /** One model. */
+        /** One model, with the defaults of its sampler ({@link ServedModel#withDefaults}). */
         public Options(Path model, String modelName, String sampler, int defaultSize, int defaultSteps,
                        int httpPort, int kafkaPort, int s3Port, Path dataDir, Backend backend) {
-            this(List.of(new ServedModel(model, modelName, sampler, defaultSize, defaultSteps,
-                    "lcm".equals(sampler) ? 0.0 : 4.5)), httpPort, kafkaPort, s3Port, dataDir, backend);
+            this(List.of(ServedModel.withDefaults(model, modelName, sampler, defaultSize, defaultSteps)), httpPort,
+                    kafkaPort, s3Port, dataDir, backend);
         }
 
         /** The default model's folder. */
@@ -184,8 +197,7 @@ public final class StandalonePlatform implements AutoCloseable {
         for (int i = 0; i < options.models().size(); i++) {
             ServedModel served = options.models().get(i);
             WorkerConfig config = WorkerConfig.defaults(kafka.bootstrapServers(), options.pool(i), served.folder(), storage)
-                    .withModel(served.name(), options.backend(),
-                            served.sampler() == null ? List.of() : List.of(served.sampler()),
+                    .withModel(served.name(), options.backend(), List.of(served.sampler()),
                             Math.min(served.defaultSize(), 256));
             Worker modelWorker = track(Worker.start(config, workerTelemetry));
             if (i == 0) {
@@ -218,9 +230,7 @@ public final class StandalonePlatform implements AutoCloseable {
             props.put(key + "default-size", served.defaultSize() + "x" + served.defaultSize());
             props.put(key + "default-steps", Integer.toString(served.defaultSteps()));
             props.put(key + "default-guidance-scale", Double.toString(served.defaultGuidance()));
-            if (served.sampler() != null) {
-                props.put(key + "default-sampler", served.sampler());
-            }
+            props.put(key + "default-sampler", served.sampler());
         }
         gateway = GatewayApplication.start(props, gatewayTracing, observability.meters());
         started.add(gateway::close);
