@@ -119,34 +119,38 @@ def write_folder(out, vae, t5, dit, spiece, scheduler=DPM):
     _write_json(out / "eval" / "prompts.json", domain.make_eval_set())
 
 
-def write(a, vae, text_to_image_cls, new_dit):
+def _teacher(a, text_to_image_cls):
+    """T5 and transformer with the EMA weights the dit stage trained, and that stage's checkpoint."""
     from .tokenizer import Tokenizer
     from . import common
-    tok = Tokenizer(a.work / "spiece.model")
-    model = text_to_image_cls(a.size, tok)
+    model = text_to_image_cls(a.size, Tokenizer(a.work / "spiece.model"))
     ck = common.load_checkpoint(a.work / f"dit-{a.size}.pt")
     model.load_state_dict(ck["ema"]["shadow"])
-    write_folder(a.out, vae, model.t5, model.dit, a.work / "spiece.model")
-    (Path(a.out) / "training.json").write_text(json.dumps(
-        {"transformer_iterations": ck["it"], "size": a.size}, indent=2) + "\n")
-    common.log(a.work, "export", {"out": str(a.out), "it": ck["it"]})
+    return model, ck
+
+
+def _write(a, out, vae, model, scheduler, training, logged):
+    """The folder, its training.json (what it was trained for) and a line in the work folder's log."""
+    from . import common
+    write_folder(out, vae, model.t5, model.dit, a.work / "spiece.model", scheduler=scheduler)
+    (Path(out) / "training.json").write_text(json.dumps({**training, "size": a.size}, indent=2) + "\n")
+    common.log(a.work, "export", {"out": str(out), **logged})
+
+
+def write(a, vae, text_to_image_cls, new_dit):
+    model, ck = _teacher(a, text_to_image_cls)
+    _write(a, a.out, vae, model, DPM, {"transformer_iterations": ck["it"]}, {"it": ck["it"]})
 
 
 def write_lcm(a, vae, text_to_image_cls, out):
     """The distilled model as its own pipeline folder, the way PixArt-LCM is published: the same
     VAE, text encoder and tokenizer, the distilled transformer (the EMA target network of the
     consistency distillation) and an LCMScheduler as its scheduler, so its default is 4 LCM steps."""
-    from .tokenizer import Tokenizer
     from . import common
-    tok = Tokenizer(a.work / "spiece.model")
-    model = text_to_image_cls(a.size, tok)
-    teacher = common.load_checkpoint(a.work / f"dit-{a.size}.pt")
-    model.load_state_dict(teacher["ema"]["shadow"])
+    model, teacher = _teacher(a, text_to_image_cls)
     ck = common.load_checkpoint(a.work / f"lcm-{a.size}.pt")
     if not ck:
         raise SystemExit(f"no {a.work / f'lcm-{a.size}.pt'}: run the lcm stage first")
     model.dit.load_state_dict(ck["target"])
-    write_folder(out, vae, model.t5, model.dit, a.work / "spiece.model", scheduler=LCM)
-    (Path(out) / "training.json").write_text(json.dumps(
-        {"transformer_iterations": teacher["it"], "lcm_iterations": ck["it"], "size": a.size}, indent=2) + "\n")
-    common.log(a.work, "export", {"out": str(out), "it": teacher["it"], "lcm_it": ck["it"]})
+    _write(a, out, vae, model, LCM, {"transformer_iterations": teacher["it"], "lcm_iterations": ck["it"]},
+           {"it": teacher["it"], "lcm_it": ck["it"]})
