@@ -36,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * NVIDIA Turing and newer, or lavapipe from Mesa 26 on, which lists 8 × 8 × 8 shapes); elsewhere
  * (Debian 12's and 13's lavapipe) every test is skipped with the reason, naming the device.
  * bench/vulkan-gpu.sh runs this class first on a GPU machine, bench/lavapipe-coopmat.sh on a Mesa 26
- * lavapipe in a Debian sid chroot. Also whole model forwards with F16 weights, where every linear
- * layer takes the kernel inside one recorded submission.
+ * lavapipe in a Debian 13 chroot (trixie-backports; ./lumen test runs it there as root). Also whole
+ * model forwards with F16 weights, where every linear layer takes the kernel inside one recorded
+ * submission.
  */
 class CoopMatGemmTest {
     private static final double TOLERANCE = 1e-2;
@@ -50,7 +51,7 @@ class CoopMatGemmTest {
 
     @BeforeAll
     static void open() {
-        vk = VulkanOps.open(DeviceSelector.fromSystemProperty(), new VulkanInstance.Config("lumen-coopmat-test", true));
+        vk = ValidatedVulkan.open("lumen-coopmat-test");
         System.out.println("CoopMatGemmTest on " + vk.capabilities().summary());
     }
 
@@ -63,11 +64,7 @@ class CoopMatGemmTest {
 
     @AfterAll
     static void close() {
-        if (vk != null) {
-            long errors = vk.validationErrors();
-            vk.close();
-            assertThat(errors).as("Vulkan validation errors").isZero();
-        }
+        ValidatedVulkan.close(vk);
     }
 
     private static float[] random(long seed, int n, double scale) {

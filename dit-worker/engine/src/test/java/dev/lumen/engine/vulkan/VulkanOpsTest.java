@@ -40,19 +40,13 @@ class VulkanOpsTest {
 
     @BeforeAll
     static void open() {
-        // The validation layer, where installed, catches binding and synchronisation mistakes that
-        // happen to give right answers on one driver.
-        vk = VulkanOps.open(DeviceSelector.fromSystemProperty(), new VulkanInstance.Config("lumen-ops-test", true));
+        vk = ValidatedVulkan.open("lumen-ops-test");
         System.out.println("VulkanOpsTest on " + vk.capabilities().name());
     }
 
     @AfterAll
     static void close() {
-        if (vk != null) {
-            long errors = vk.validationErrors();
-            vk.close();
-            assertThat(errors).as("Vulkan validation errors").isZero();
-        }
+        ValidatedVulkan.close(vk);
     }
 
     // ---- helpers ------------------------------------------------------------------------------

@@ -25,16 +25,12 @@ class VulkanTokenGridOpsTest {
 
     @BeforeAll
     static void open() {
-        vk = VulkanOps.open(DeviceSelector.fromSystemProperty(), new VulkanInstance.Config("lumen-density-test", true));
+        vk = ValidatedVulkan.open("lumen-density-test");
     }
 
     @AfterAll
     static void close() {
-        if (vk != null) {
-            long errors = vk.validationErrors();
-            vk.close();
-            assertThat(errors).as("Vulkan validation errors").isZero();
-        }
+        ValidatedVulkan.close(vk);
     }
 
     private static float[] random(long seed, int n) {
