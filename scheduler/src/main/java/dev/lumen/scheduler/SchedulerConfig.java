@@ -98,14 +98,21 @@ public record SchedulerConfig(String bootstrapServers, String groupId, Scheduler
     }
 
     public SchedulerConfig withTimeouts(Duration jobTimeout, Duration cancel) {
+        return withTimeouts(jobTimeout, cancel, jobRetention);
+    }
+
+    /**
+     * The job timeout, cancel timeout and retention together: the retention must cover the job
+     * timeout, so setting them one after the other could refuse a valid pair on the way.
+     */
+    public SchedulerConfig withTimeouts(Duration jobTimeout, Duration cancel, Duration retention) {
         return new SchedulerConfig(bootstrapServers, groupId, topics, poolsByModel, defaultPool, maxBatchSize,
-                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, jobTimeout, cancel, jobRetention, pollTimeout);
+                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, jobTimeout, cancel, retention, pollTimeout);
     }
 
     /** Finished jobs kept this long after their last update, then tombstoned and forgotten. */
     public SchedulerConfig withJobRetention(Duration value) {
-        return new SchedulerConfig(bootstrapServers, groupId, topics, poolsByModel, defaultPool, maxBatchSize,
-                maxInFlightTasksPerPool, maxQueuedPerTenant, maxAttempts, defaultJobTimeout, cancelTimeout, value, pollTimeout);
+        return withTimeouts(defaultJobTimeout, cancelTimeout, value);
     }
 
     private static void requireText(String value, String name) {

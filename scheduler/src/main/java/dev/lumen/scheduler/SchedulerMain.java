@@ -84,21 +84,17 @@ public final class SchedulerMain {
         }
         String defaultPool = blankToNull(env.get("LUMEN_DEFAULT_POOL"));
         SchedulerConfig d = SchedulerConfig.defaults(bootstrap.strip(), defaultPool == null ? "unused" : defaultPool);
-        SchedulerConfig c = d
+        return d
                 .withGroupId(env.getOrDefault("LUMEN_GROUP_ID", d.groupId()))
                 .withTopics(new SchedulerTopics(env.getOrDefault("LUMEN_TOPIC_PREFIX", "")))
                 .withPools(pools(env.getOrDefault("LUMEN_POOLS", "")), defaultPool)
                 .withLimits(integer(env, "LUMEN_MAX_BATCH_SIZE", d.maxBatchSize()),
                         integer(env, "LUMEN_MAX_IN_FLIGHT_TASKS_PER_POOL", d.maxInFlightTasksPerPool()),
                         integer(env, "LUMEN_MAX_QUEUED_PER_TENANT", d.maxQueuedPerTenant()),
-                        integer(env, "LUMEN_MAX_ATTEMPTS", d.maxAttempts()));
-        // All durations at once: the retention must cover the job timeout, and setting one before
-        // the other could trip that check on a valid pair.
-        return new SchedulerConfig(c.bootstrapServers(), c.groupId(), c.topics(), c.poolsByModel(), c.defaultPool(),
-                c.maxBatchSize(), c.maxInFlightTasksPerPool(), c.maxQueuedPerTenant(), c.maxAttempts(),
-                seconds(env, "LUMEN_JOB_TIMEOUT_S", d.defaultJobTimeout()),
-                seconds(env, "LUMEN_CANCEL_TIMEOUT_S", d.cancelTimeout()),
-                seconds(env, "LUMEN_JOB_RETENTION_S", d.jobRetention()), c.pollTimeout());
+                        integer(env, "LUMEN_MAX_ATTEMPTS", d.maxAttempts()))
+                .withTimeouts(seconds(env, "LUMEN_JOB_TIMEOUT_S", d.defaultJobTimeout()),
+                        seconds(env, "LUMEN_CANCEL_TIMEOUT_S", d.cancelTimeout()),
+                        seconds(env, "LUMEN_JOB_RETENTION_S", d.jobRetention()));
     }
 
     /** {@code model=pool,model=pool}; blanks around names and empty entries are ignored. */
