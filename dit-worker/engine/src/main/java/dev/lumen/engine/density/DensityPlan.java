@@ -4,6 +4,7 @@ import dev.lumen.engine.ops.TokenGrid;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 
@@ -60,8 +61,8 @@ public final class DensityPlan {
     }
 
     /** Why the plan is experimental, one sentence for warnings ({@code token density preset high is experimental: it missed …}); empty if it is not. */
-    public java.util.Optional<String> experimentalNote() {
-        return java.util.Optional.ofNullable(experimentalNote);
+    public Optional<String> experimentalNote() {
+        return Optional.ofNullable(experimentalNote);
     }
 
     public int steps() {
