@@ -9,10 +9,13 @@ import dev.lumen.eval.ShapeKind;
 import dev.lumen.eval.ShapeScorer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,9 +50,21 @@ class DemoModelsServedTest {
         ServeCommand serve = new ServeCommand();
         new CommandLine(serve).parseArgs("--port", "0", "--data", data.toString(), "--backend", "cpu");
         serve.home = REPOSITORY;
-        platform = StandalonePlatform.start(serve.options());
+        // What serve prints while the services start, kept to check that no Spring banner is among it.
+        PrintStream out = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            platform = StandalonePlatform.start(serve.options());
+        } finally {
+            System.setOut(out);
+            out.print(printed.toString(StandardCharsets.UTF_8));
+        }
+        startupOutput = printed.toString(StandardCharsets.UTF_8);
         ready = ServeCommand.describe(platform.options().models());
     }
+
+    private static String startupOutput;
 
     /** What the ready line says is served. */
     private static String ready;
@@ -59,6 +74,12 @@ class DemoModelsServedTest {
         if (platform != null) {
             platform.close();
         }
+    }
+
+    @Test
+    void startingPrintsNoSpringBanner() {
+        // The gateway and layout-service run embedded with spring.main.banner-mode=off.
+        assertThat(startupOutput).doesNotContain(":: Spring Boot ::");
     }
 
     @Test
